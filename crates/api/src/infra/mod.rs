@@ -1,0 +1,3 @@
+//! Connections to infrastructure the API can live without (Redis).
+
+pub mod redis;

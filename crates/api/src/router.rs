@@ -1,0 +1,81 @@
+//! Every route in one list, and the middleware stack around them.
+
+use std::any::Any;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::auth::routes as auth;
+use crate::error::ApiError;
+use crate::http::{cors, error_bodies, request_id};
+use crate::state::AppState;
+use crate::{health, users};
+
+pub fn build(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let api = Router::new()
+        // health
+        .route("/api/health", get(health::health))
+        .route("/api/health/live", get(health::live))
+        .route("/api/health/ready", get(health::ready))
+        // auth and sessions
+        .route("/api/auth/register", post(auth::register))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/force-logout", post(auth::force_logout))
+        .route("/api/auth/refresh", post(auth::refresh))
+        .route("/api/auth/revoke", post(auth::revoke))
+        .route("/api/auth/revoke-all", post(auth::revoke_all))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/profile", get(users::profile))
+        .route("/api/auth/csrf-token", get(auth::csrf_token))
+        // the shop's own account
+        .route("/api/users", get(users::list))
+        .route("/api/users/{id}", put(users::update).delete(users::delete))
+        .route("/", get(health::banner))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(settings.body_limit))
+        .with_state(state);
+
+    api.layer(
+        ServiceBuilder::new()
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+            ]))
+            .layer(axum::middleware::from_fn(request_id::middleware))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::from_fn(error_bodies::middleware))
+            .layer(cors::layer(
+                settings.allowed_origins.clone(),
+                settings.production,
+            ))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                settings.request_timeout,
+            )),
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Route not found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+}
+
+fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(request_id = %request_id::current_request_id(), "handler panicked");
+    ApiError::internal(anyhow::anyhow!("panic")).into_response()
+}
+
+/// Header names used by the CORS layer (kept here so tests can refer to them).
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");

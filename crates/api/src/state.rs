@@ -1,0 +1,48 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use store::Db;
+
+use crate::auth::jwt::TokenKeys;
+use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::RateLimiter;
+use crate::infra::redis::RedisLink;
+use crate::settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<TokenKeys>,
+    pub hasher: PasswordHasher,
+    pub limiter: Arc<RateLimiter>,
+    pub redis: RedisLink,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        settings: Settings,
+        redis: RedisLink,
+        key_prefix: &str,
+    ) -> anyhow::Result<AppState> {
+        let keys = TokenKeys::new(
+            settings.jwt_secret.expose(),
+            settings.cookie_secret.expose(),
+        )?;
+        let hasher = PasswordHasher::new(settings.hash_cost)?;
+        let limiter = RateLimiter::new(redis.clone(), key_prefix);
+        Ok(AppState {
+            db,
+            settings: Arc::new(settings),
+            keys: Arc::new(keys),
+            hasher,
+            limiter: Arc::new(limiter),
+            redis,
+            started: Instant::now(),
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! The bizzai binary as a library: configuration, start-up and shutdown, so tests can start the
+//! real application on a random port.
+
+pub mod config;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::App;

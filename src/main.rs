@@ -1,0 +1,82 @@
+//! `bizzai`: POS, billing and inventory backend for small retail shops.
+
+use std::process::ExitCode;
+
+use bizzai::config::{Config, redact_url};
+use bizzai::startup::{self, App};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bizzai",
+    version,
+    about = "POS, billing and inventory backend for small retail shops"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve {
+        /// Do not apply pending migrations on start (readiness stays 503 until they are applied).
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending migrations and print every table with its indexes.
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("bizzai: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    bizzai::telemetry::init(config.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bizzai: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { no_migrate } => serve(config, !no_migrate).await,
+            Command::Migrate => migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bizzai: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
+    let database = redact_url(&config.database_url);
+    let app = App::build(config, migrate).await?;
+    tracing::info!(address = %app.local_addr(), database = %database, "bizzai listening");
+    app.serve_until(startup::shutdown_signal()).await?;
+    tracing::info!("bizzai stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = startup::connect(&config).await?;
+    let report = db.migrate().await?;
+    print!("{}", report.render());
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Building and running the application.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use api::infra::redis::RedisLink;
+use api::{AppState, Settings};
+use store::{Db, DbOptions};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::secrets;
+
+/// A started application, bound to its port, ready to serve.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown_timeout: Duration,
+}
+
+/// Connects to the database described by `config`.
+pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    if !config.is_postgres() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let db = Db::connect(&DbOptions {
+        url: config.database_url.clone(),
+        max_connections: config.database_pool_size,
+        sqlite_synchronous: config.sqlite_synchronous,
+        busy_timeout: config.sqlite_busy_timeout,
+        acquire_timeout: config.database_acquire_timeout,
+    })
+    .await?;
+    Ok(db)
+}
+
+impl App {
+    /// Connects, migrates (unless `migrate` is false), and binds `config.host:config.port`
+    /// (port 0 picks a free one).
+    pub async fn build(config: Config, migrate: bool) -> anyhow::Result<App> {
+        let db = connect(&config).await?;
+        if migrate {
+            let report = db.migrate().await?;
+            for line in &report.applied {
+                tracing::info!(migration = %line, "applied migration");
+            }
+        }
+        let postgres = config.is_postgres();
+        let jwt_secret = secrets::resolve(
+            &config.jwt_secret,
+            "jwt_secret",
+            &db,
+            &config.data_dir,
+            postgres,
+        )
+        .await?;
+        let cookie_secret = secrets::resolve(
+            &config.cookie_secret,
+            "cookie_secret",
+            &db,
+            &config.data_dir,
+            postgres,
+        )
+        .await?;
+        let redis = match &config.redis_url {
+            Some(url) => RedisLink::connect(url)?,
+            None => RedisLink::disabled(),
+        };
+        let settings = Settings {
+            production: config.production,
+            jwt_secret,
+            cookie_secret,
+            access_token_ttl: config.access_token_ttl,
+            refresh_token_ttl: config.refresh_token_ttl,
+            single_device_sessions: config.single_device_sessions,
+            cookie_same_site: config.cookie_same_site,
+            trusted_proxies: config.trusted_proxies.clone(),
+            allowed_origins: config.allowed_origins.clone(),
+            shop_timezone: config.shop_timezone.clone(),
+            body_limit: config.body_limit,
+            import_max_bytes: config.import_max_bytes,
+            request_timeout: config.request_timeout,
+            hash_cost: config.hash_cost,
+            lockout_failures: 5,
+            lockout_duration: config.lockout_duration,
+            auth_rate_limit: config.auth_rate_limit,
+            auth_rate_window: config.auth_rate_window,
+            reset_rate_limit: config.reset_rate_limit,
+            reset_rate_window: config.reset_rate_window,
+            version: env!("CARGO_PKG_VERSION"),
+            environment: config.app_env.clone(),
+        };
+        let state = AppState::new(db, settings, redis, &config.redis_key_prefix)?;
+        let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
+        Ok(App {
+            listener,
+            state,
+            shutdown_timeout: config.shutdown_timeout,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most the
+    /// shutdown timeout, and closes the database.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        let router = api::router::build(self.state);
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let grace = self.shutdown_timeout;
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(());
+        });
+        let deadline = async move {
+            let _ = stop_rx.await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result?,
+            _ = deadline => tracing::warn!("shutdown timeout reached with requests still running"),
+        }
+        db.close().await;
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,16 @@
+//! Logging: JSON lines in production, readable text in development. `RUST_LOG` filters.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init(json: bool) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}
