@@ -1,1 +1,14 @@
+//! Black-box HTTP tests: each test starts the real application on a random port with a fresh
+//! database, and the same test runs on SQLite and on PostgreSQL (see `both_backends!`).
 
+mod helpers;
+
+mod auth_lockout;
+mod auth_login;
+mod auth_register;
+mod auth_sessions;
+mod cli;
+mod http_basics;
+mod rate_limits;
+mod storage;
+mod users;
