@@ -8,6 +8,7 @@ both_backends!(
     cors_allows_the_frontend_with_credentials_and_ignores_strangers,
     request_ids_are_echoed_or_generated,
     health_endpoints_report_liveness_and_readiness,
+    an_internal_error_says_nothing_but_its_request_id,
 );
 
 async fn errors_are_json_with_a_message_for_every_kind_of_bad_request(backend: Backend) {
@@ -227,4 +228,28 @@ async fn health_endpoints_report_liveness_and_readiness(backend: Backend) {
     assert_eq!(ready.body["checks"]["redis"], "not_configured");
     let banner = app.get("/", None).await;
     assert_eq!(banner.status, StatusCode::OK);
+}
+
+async fn an_internal_error_says_nothing_but_its_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("owner@shop.in").await;
+    // Break the schema under the running server: the next login's query fails unexpectedly.
+    sqlx::query("drop table login_throttles")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let r = app
+        .call_with(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(serde_json::json!({"email": "owner@shop.in", "password": "Wrong#123"})),
+            &[("x-request-id", "req-500")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        r.body,
+        serde_json::json!({"message": "Internal server error", "requestId": "req-500"})
+    );
 }
