@@ -7,30 +7,14 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use api::background::{self, JobSettings};
 use api::settings::{HashCost, SameSite, Secret};
 use ipnet::IpNet;
+use jobs::QueueConfig;
+use jobs::queue::Defaults;
 use store::SqliteSynchronous;
 
-/// How SMTP connections are secured (`SMTP_SECURE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain SMTP, upgraded with STARTTLS when the server offers it (unset or `false`).
-    Opportunistic,
-    /// STARTTLS required (`starttls`).
-    StartTls,
-    /// Implicit TLS, usually port 465 (`true`).
-    Tls,
-}
-
-#[derive(Debug, Clone)]
-pub struct SmtpConfig {
-    pub host: String,
-    pub port: u16,
-    pub security: SmtpSecurity,
-    pub user: Option<String>,
-    pub password: Option<Secret>,
-    pub timeout: Duration,
-}
+pub use api::mail::{SmtpSecurity, SmtpSettings as SmtpConfig};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -69,6 +53,7 @@ pub struct Config {
     pub reset_rate_limit: u64,
     pub reset_rate_window: Duration,
     pub log_json: bool,
+    pub jobs: JobSettings,
     /// argon2id cost; not an environment variable (tests lower it).
     pub hash_cost: HashCost,
 }
@@ -311,7 +296,9 @@ impl Config {
             Some(v) => return Err(invalid("LOG_FORMAT", &v, "json or pretty")),
         };
         let is_postgres = database_url.starts_with("postgres");
+        let jobs = job_settings(&env)?;
         Ok(Config {
+            jobs,
             host: env.parse(
                 "HOST",
                 IpAddr::from([0, 0, 0, 0]),
@@ -384,6 +371,70 @@ fn secret(env: &Env, var: &str, production: bool) -> Result<Option<Secret>, Conf
         Some(v) => Ok(Some(Secret::new(v))),
         None => Ok(None),
     }
+}
+
+fn job_settings(env: &Env) -> Result<JobSettings, ConfigError> {
+    let max_attempts: i64 =
+        env.parse("JOB_MAX_ATTEMPTS", 3, "a number of attempts (at least 1)")?;
+    if max_attempts < 1 {
+        return Err(invalid(
+            "JOB_MAX_ATTEMPTS",
+            &max_attempts.to_string(),
+            "a number of attempts (at least 1)",
+        ));
+    }
+    let backoff = env.duration("JOB_BACKOFF", Duration::from_secs(2))?;
+    let queue = |name: &str, concurrency: usize| -> Result<QueueConfig, ConfigError> {
+        let upper = name.to_ascii_uppercase();
+        let attempts_var = format!("JOBS_{upper}_MAX_ATTEMPTS");
+        let attempts: i64 = env.parse(
+            &attempts_var,
+            max_attempts,
+            "a number of attempts (at least 1)",
+        )?;
+        if attempts < 1 {
+            return Err(invalid(
+                &attempts_var,
+                &attempts.to_string(),
+                "a number of attempts (at least 1)",
+            ));
+        }
+        let concurrency_var = format!("JOBS_{upper}_CONCURRENCY");
+        let concurrency: usize = env.parse(
+            &concurrency_var,
+            concurrency,
+            "a number of jobs run at once",
+        )?;
+        Ok(QueueConfig {
+            name: name.to_owned(),
+            concurrency: concurrency.max(1),
+            defaults: Defaults {
+                max_attempts: attempts,
+                backoff: env.duration(&format!("JOBS_{upper}_BACKOFF"), backoff)?,
+            },
+        })
+    };
+    let lease = env.duration("JOB_LEASE", Duration::from_secs(30))?;
+    Ok(JobSettings {
+        lease,
+        renew_every: env.duration("JOB_LEASE_RENEW", Duration::from_secs(10))?,
+        poll_interval: env.duration("JOB_POLL_INTERVAL", Duration::from_millis(500))?,
+        reaper_interval: env.duration("JOB_REAPER_INTERVAL", Duration::from_secs(5))?,
+        queues: vec![
+            queue(background::EMAIL, 4)?,
+            queue(background::PDF, 2)?,
+            queue(background::MAINTENANCE, 1)?,
+            queue(background::TEST, 64)?,
+        ],
+        session_cleanup_interval: env
+            .duration("SESSION_CLEANUP_INTERVAL", Duration::from_secs(3600))?,
+        retention_interval: env.duration("JOB_RETENTION_INTERVAL", Duration::from_secs(600))?,
+        keep_completed: env.parse("JOB_KEEP_COMPLETED", 100, "a number of jobs")?,
+        keep_dead: env.parse("JOB_KEEP_DEAD", 200, "a number of jobs")?,
+        reset_token_ttl: env.duration("RESET_TOKEN_TTL", Duration::from_secs(3600))?,
+        test_kinds: env.bool("JOBS_TEST_KINDS", false)?,
+        enabled: env.bool("JOB_WORKERS", true)?,
+    })
 }
 
 fn smtp(env: &Env) -> Result<Option<SmtpConfig>, ConfigError> {

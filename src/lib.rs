@@ -2,6 +2,7 @@
 //! real application on a random port.
 
 pub mod config;
+pub mod jobs_cli;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;

@@ -27,6 +27,35 @@ enum Command {
     },
     /// Apply pending migrations and print every table with its indexes.
     Migrate,
+    /// Inspect and retry background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first (never their payloads).
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        /// waiting, active, completed, failed or dead
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put dead jobs back to waiting: one by id, or all dead jobs of a queue (`--queue Q --dead`).
+    Retry {
+        id: Option<String>,
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Counts per queue and status, and the age of the oldest waiting job.
+    Stats,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +82,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { no_migrate } => serve(config, !no_migrate).await,
             Command::Migrate => migrate(config).await,
+            Command::Jobs { command } => bizzai::jobs_cli::run(config, command.into()).await,
         }
     });
     match result {
@@ -79,4 +109,23 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     print!("{}", report.render());
     db.close().await;
     Ok(())
+}
+
+impl From<JobsCommand> for bizzai::jobs_cli::Command {
+    fn from(c: JobsCommand) -> Self {
+        use bizzai::jobs_cli::Command as C;
+        match c {
+            JobsCommand::List {
+                queue,
+                status,
+                limit,
+            } => C::List {
+                queue,
+                status,
+                limit,
+            },
+            JobsCommand::Retry { id, queue, dead } => C::Retry { id, queue, dead },
+            JobsCommand::Stats => C::Stats,
+        }
+    }
 }

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use api::background::{self, JobQueue, WorkContext};
 use api::infra::redis::RedisLink;
+use api::mail::{MailTransport, Mailer};
 use api::{AppState, Settings};
 use store::{Db, DbOptions};
 use tokio::net::TcpListener;
@@ -16,6 +18,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     shutdown_timeout: Duration,
+    workers: Option<jobs::Runner>,
 }
 
 /// Connects to the database described by `config`.
@@ -90,12 +93,34 @@ impl App {
             version: env!("CARGO_PKG_VERSION"),
             environment: config.app_env.clone(),
         };
-        let state = AppState::new(db, settings, redis, &config.redis_key_prefix)?;
+        let queue = JobQueue::new(db.backend(), &config.jobs);
+        let workers = if config.jobs.enabled {
+            let context = WorkContext {
+                db: db.clone(),
+                mailer: mailer(&config)?,
+                frontend_url: config.frontend_url.clone(),
+                reset_token_ttl: config.jobs.reset_token_ttl,
+                keep_completed: config.jobs.keep_completed,
+                keep_dead: config.jobs.keep_dead,
+            };
+            let listen_url = postgres.then(|| config.database_url.clone());
+            Some(background::runner(
+                db.clone(),
+                &queue,
+                &config.jobs,
+                context,
+                listen_url,
+            ))
+        } else {
+            None
+        };
+        let state = AppState::new(db, settings, redis, queue, &config.redis_key_prefix)?;
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
         Ok(App {
             listener,
             state,
             shutdown_timeout: config.shutdown_timeout,
+            workers,
         })
     }
 
@@ -116,6 +141,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let db = self.state.db.clone();
+        let workers = self.workers.map(jobs::Runner::start);
         let router = api::router::build(self.state);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let grace = self.shutdown_timeout;
@@ -131,11 +157,20 @@ impl App {
             let _ = stop_rx.await;
             tokio::time::sleep(grace).await;
         };
-        tokio::select! {
-            result = server => result?,
-            _ = deadline => tracing::warn!("shutdown timeout reached with requests still running"),
+        let served = tokio::select! {
+            result = server => result,
+            _ = deadline => {
+                tracing::warn!("shutdown timeout reached with requests still running");
+                Ok(())
+            }
+        };
+        // Requests are done; let running jobs finish within the same grace period, then hand back
+        // what is unfinished.
+        if let Some(workers) = workers {
+            workers.shutdown(grace).await;
         }
         db.close().await;
+        served?;
         Ok(())
     }
 }
@@ -161,4 +196,13 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+/// The mail transport: SMTP when `SMTP_HOST` is set, else `.eml` files in `DATA_DIR/outbox`.
+pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
+    let transport = match &config.smtp {
+        Some(smtp) => MailTransport::Smtp(smtp.clone()),
+        None => MailTransport::Outbox(config.data_dir.join("outbox")),
+    };
+    Mailer::new(&transport, &config.email_from)
 }

@@ -5,10 +5,13 @@
 //! store in one transaction.
 
 pub mod auth;
+pub mod background;
 pub mod error;
 pub mod health;
 pub mod http;
 pub mod infra;
+pub mod jobs_api;
+pub mod mail;
 pub mod router;
 pub mod settings;
 pub mod state;

@@ -16,7 +16,7 @@ use crate::auth::routes as auth;
 use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::state::AppState;
-use crate::{health, users};
+use crate::{health, jobs_api, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -35,6 +35,10 @@ pub fn build(state: AppState) -> Router {
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/profile", get(users::profile))
         .route("/api/auth/csrf-token", get(auth::csrf_token))
+        .route("/api/auth/forgot-password", post(auth::forgot_password))
+        .route("/api/auth/reset-password", post(auth::reset_password))
+        // background jobs of the shop
+        .route("/api/jobs/{id}", get(jobs_api::get))
         // the shop's own account
         .route("/api/users", get(users::list))
         .route("/api/users/{id}", put(users::update).delete(users::delete))

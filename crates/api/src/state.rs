@@ -8,6 +8,7 @@ use store::Db;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
+use crate::background::JobQueue;
 use crate::infra::redis::RedisLink;
 use crate::settings::Settings;
 
@@ -19,6 +20,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub limiter: Arc<RateLimiter>,
     pub redis: RedisLink,
+    pub jobs: JobQueue,
     pub started: Instant,
 }
 
@@ -27,6 +29,7 @@ impl AppState {
         db: Db,
         settings: Settings,
         redis: RedisLink,
+        jobs: JobQueue,
         key_prefix: &str,
     ) -> anyhow::Result<AppState> {
         let keys = TokenKeys::new(
@@ -42,6 +45,7 @@ impl AppState {
             hasher,
             limiter: Arc::new(limiter),
             redis,
+            jobs,
             started: Instant::now(),
         })
     }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod explain;
 pub mod migrate;
+pub mod reset_tokens;
 pub mod secrets;
 pub mod sessions;
 pub mod throttles;

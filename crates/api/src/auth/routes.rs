@@ -393,3 +393,88 @@ pub async fn csrf_token(_auth: AuthUser) -> impl IntoResponse {
     let bytes: [u8; 32] = rand::random();
     JsonResponse(json!({"csrfToken": hex::encode(bytes)}))
 }
+
+#[derive(Deserialize)]
+pub struct ForgotBody {
+    email: Option<String>,
+}
+
+const RESET_SENT: &str = "If this email exists, a reset link has been sent";
+
+/// Answers the same 200 for known and unknown addresses; for a known one the reset e-mail job is
+/// queued (the job creates the token).
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<ForgotBody>,
+) -> Result<Response, ApiError> {
+    let Some(email) = given(&body.email) else {
+        return Err(ApiError::bad_request("Email is required"));
+    };
+    let key = email_key(email);
+    limits::spend(&state, Budget::Forgot, ip, Some(&key)).await?;
+    if let Some(user) = store::users::find_by_email_key(state.db.reader(), &key).await? {
+        let job = jobs::NewJob::new(
+            crate::background::EMAIL,
+            crate::background::password_reset::KIND,
+            json!({"userId": user.id}),
+        )
+        .tenant(&user.id)
+        .unique(format!("password-reset:{}", user.id));
+        store::transact!(state.db, ApiError, |tx| {
+            state.jobs.enqueue(tx, &job).await.map_err(ApiError::from)
+        })?;
+        state.jobs.wake(crate::background::EMAIL);
+    }
+    Ok(JsonResponse(json!({"message": RESET_SENT})).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    token: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// Sets a new password with a reset token: single use, one hour, and every session of the
+/// account ends (a reset usually means the old password leaked).
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<ResetBody>,
+) -> Result<Response, ApiError> {
+    let (Some(token), Some(email), Some(password)) = (
+        given(&body.token),
+        given(&body.email),
+        body.password.as_deref().filter(|p| !p.is_empty()),
+    ) else {
+        return Err(ApiError::bad_request(
+            "Token, email and new password are required",
+        ));
+    };
+    if !is_strong_password(password) {
+        return Err(ApiError::bad_request(WEAK_PASSWORD));
+    }
+    let key = email_key(email);
+    limits::spend(&state, Budget::Reset, ip, Some(&key)).await?;
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
+    let token_hash = hash_token(token);
+    let now = now_ms();
+    store::transact!(state.db, ApiError, |tx| {
+        let Some(user_id) = store::reset_tokens::consume(tx, &token_hash, &key, now).await? else {
+            return Err(ApiError::bad_request("Invalid or expired reset token"));
+        };
+        store::users::set_password_hash(tx, &user_id, &hash, now).await?;
+        store::sessions::revoke_all(tx, &user_id, "password_reset", now).await?;
+        store::throttles::clear(tx, &key).await?;
+        Ok(())
+    })?;
+    Ok(
+        JsonResponse(json!({"message": "Password reset successful. Please log in."}))
+            .into_response(),
+    )
+}
