@@ -161,7 +161,7 @@ async fn template_database() -> &'static str {
 }
 
 /// A PostgreSQL database cloned from the template, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     name: String,
 }
 
@@ -214,9 +214,42 @@ impl Drop for PgDatabase {
     }
 }
 
-enum DatabaseGuard {
+pub enum DatabaseGuard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] PgDatabase),
+}
+
+/// A new empty, migrated database: a SQLite file in a temporary folder, or a PostgreSQL database
+/// cloned from the template. It is removed when the guard is dropped.
+pub async fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}/bizzai.db?mode=rwc", dir.path().display()),
+                DatabaseGuard::Sqlite(dir),
+            )
+        }
+        Backend::Postgres => {
+            let db = PgDatabase::create().await;
+            (postgres_url_for(&db.name), DatabaseGuard::Postgres(db))
+        }
+    }
+}
+
+/// Connects to a test database directly (as a second process would).
+pub async fn connect(url: &str) -> store::Db {
+    let db = store::Db::connect(&store::DbOptions {
+        url: url.to_owned(),
+        max_connections: 2,
+        sqlite_synchronous: store::SqliteSynchronous::Full,
+        busy_timeout: Duration::from_secs(10),
+        acquire_timeout: Duration::from_secs(10),
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    db
 }
 
 /// What a test may change about the configuration, as environment variables.
@@ -244,8 +277,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: store::Db,
     pub database_url: String,
+    pub data_dir: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _guard: Option<DatabaseGuard>,
+    _data: tempfile::TempDir,
 }
 
 /// A response as a test reads it.
@@ -267,20 +302,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let data_dir = dir.path().to_path_buf();
-        let (database_url, guard) = match (&options.database_url, backend) {
-            (Some(url), _) => (url.clone(), None),
-            (None, Backend::Sqlite) => (
-                format!("sqlite://{}/bizzai.db?mode=rwc", data_dir.display()),
-                Some(DatabaseGuard::Sqlite(dir)),
-            ),
-            (None, Backend::Postgres) => {
-                let db = PgDatabase::create().await;
-                (
-                    postgres_url_for(&db.name),
-                    Some(DatabaseGuard::Postgres(db)),
-                )
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_path_buf();
+        let (database_url, guard) = match &options.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let (url, guard) = fresh_database(backend).await;
+                (url, Some(guard))
             }
         };
         let mut vars: HashMap<String, String> = HashMap::new();
@@ -326,8 +354,10 @@ impl TestApp {
                 .unwrap(),
             db,
             database_url,
+            data_dir,
             stop: Some(stop),
             _guard: guard,
+            _data: data,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct JobContext {
     /// 1 for the first attempt.
     pub attempt: i64,
     pub max_attempts: i64,
+    /// The instance running this attempt.
+    pub worker_id: String,
 }
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
@@ -318,6 +320,7 @@ async fn run_one(
                 payload,
                 attempt: job.attempts,
                 max_attempts: job.max_attempts,
+                worker_id: config.worker_id.clone(),
             };
             let mut work = AssertUnwindSafe(handler(ctx)).catch_unwind();
             let mut renewal = tokio::time::interval(config.renew_every);
