@@ -266,7 +266,7 @@ async fn claim_loop(
             }
             continue;
         }
-        for (job, permit) in claimed.into_iter().zip(permits.into_iter()) {
+        for (job, permit) in claimed.into_iter().zip(permits) {
             let handler = handlers.get(&job.kind).cloned();
             // Registered before the task starts, so a fast task always finds its entry to remove.
             if let Ok(mut r) = running.lock() {
