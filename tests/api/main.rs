@@ -10,6 +10,7 @@ mod auth_sessions;
 mod cli;
 mod http_basics;
 mod jobs_email;
+mod jobs_process;
 mod jobs_queue;
 mod rate_limits;
 mod smtp_sink;
