@@ -15,6 +15,8 @@ use crate::secrets;
 
 /// A started application, bound to its port, ready to serve.
 pub struct App {
+    /// Held while serving a SQLite database: it proves this is the file's only server.
+    _server_lock: Option<std::fs::File>,
     listener: TcpListener,
     state: AppState,
     shutdown_timeout: Duration,
@@ -41,6 +43,11 @@ impl App {
     /// Connects, migrates (unless `migrate` is false), and binds `config.host:config.port`
     /// (port 0 picks a free one).
     pub async fn build(config: Config, migrate: bool) -> anyhow::Result<App> {
+        let server_lock = if config.is_postgres() {
+            None
+        } else {
+            sqlite_server_lock(&config.database_url)?
+        };
         let db = connect(&config).await?;
         if migrate {
             let report = db.migrate().await?;
@@ -117,6 +124,7 @@ impl App {
         let state = AppState::new(db, settings, redis, queue, &config.redis_key_prefix)?;
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
         Ok(App {
+            _server_lock: server_lock,
             listener,
             state,
             shutdown_timeout: config.shutdown_timeout,
@@ -205,4 +213,37 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
         None => MailTransport::Outbox(config.data_dir.join("outbox")),
     };
     Mailer::new(&transport, &config.email_from)
+}
+
+/// Takes `<database file>.server.lock`, refusing to serve a SQLite file that another `bizzai
+/// serve` is serving: the in-process session cache is exact only for a single server (the CLI
+/// does not take the lock and may run alongside).
+fn sqlite_server_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.server.lock");
+    if let Some(dir) = std::path::Path::new(&lock_path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!(
+                "another bizzai server is already serving {path} (lock {lock_path}); SQLite has one server process"
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
 }

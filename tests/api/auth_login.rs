@@ -99,6 +99,7 @@ async fn single_device_mode_answers_the_original_409(backend: Backend) {
         other.message()
     );
     assert_eq!(other.body["deviceConflict"], true);
+    app.assert_live(&token(&registered.body)).await;
     // The same browser may log in again (its old session is replaced).
     let same = app
         .call_with(
@@ -149,6 +150,7 @@ async fn force_logout_revokes_every_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = token(&app.register("owner@shop.in").await);
     let b = token(&app.login("owner@shop.in", PASSWORD).await.body);
+    app.assert_live(&b).await;
     let missing = app
         .post(
             "/api/auth/force-logout",

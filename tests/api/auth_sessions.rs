@@ -19,6 +19,7 @@ async fn logout_revokes_the_session_on_the_next_request_and_can_be_repeated(back
     let app = TestApp::spawn(backend).await;
     let t = token(&app.register("owner@shop.in").await);
     let other = token(&app.login("owner@shop.in", PASSWORD).await.body);
+    app.assert_live(&t).await;
     let out = app
         .call(Method::POST, "/api/auth/logout", Some(&t), None)
         .await;
@@ -56,6 +57,7 @@ async fn logout_revokes_the_session_on_the_next_request_and_can_be_repeated(back
 async fn refresh_rotates_and_a_reused_token_revokes_the_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let login = app.register("owner@shop.in").await;
+    app.assert_live(&token(&login)).await;
     let first = login["refreshToken"].as_str().unwrap().to_owned();
     let rotated = app
         .post("/api/auth/refresh", None, json!({"refreshToken": first}))
@@ -108,6 +110,7 @@ async fn revoke_ends_the_session_of_one_refresh_token(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = app.register("owner@shop.in").await;
     let b = app.login("owner@shop.in", PASSWORD).await.body;
+    app.assert_live(&token(&b)).await;
     let r = app
         .post(
             "/api/auth/revoke",
@@ -160,6 +163,8 @@ async fn revoke_all_ends_every_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = token(&app.register("owner@shop.in").await);
     let b = token(&app.login("owner@shop.in", PASSWORD).await.body);
+    app.assert_live(&a).await;
+    app.assert_live(&b).await;
     let r = app
         .call(Method::POST, "/api/auth/revoke-all", Some(&a), None)
         .await;

@@ -250,3 +250,41 @@ async fn instances_on_one_postgres_database_share_the_generated_secrets() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut first = bizzai(dir.path())
+        .arg("serve")
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
+    let second = bizzai(dir.path())
+        .arg("serve")
+        .env("PORT", free_port().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&second.stderr)
+            .contains("another bizzai server is already serving")
+    );
+    // The CLI may still run beside the server.
+    assert!(
+        bizzai(dir.path())
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    terminate(&first);
+    assert_eq!(
+        wait_exit(&mut first, Duration::from_secs(25)).code(),
+        Some(0)
+    );
+}

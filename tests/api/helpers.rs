@@ -424,6 +424,17 @@ impl TestApp {
         reply.body
     }
 
+    /// Asserts that `token` authenticates now (which also warms any session cache).
+    pub async fn assert_live(&self, token: &str) {
+        let r = self.get("/api/auth/profile", Some(token)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "session should be live: {:?}",
+            r.body
+        );
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Reply {
         self.post(
             "/api/auth/login",

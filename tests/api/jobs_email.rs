@@ -55,6 +55,8 @@ async fn the_reset_mail_arrives_and_its_link_resets_the_password_and_ends_every_
     let app = TestApp::spawn_with(backend, smtp(sink.port)).await;
     let first = token(&app.register("owner@shop.in").await);
     let second = token(&app.login("owner@shop.in", PASSWORD).await.body);
+    app.assert_live(&first).await;
+    app.assert_live(&second).await;
     let r = app
         .post(
             "/api/auth/forgot-password",

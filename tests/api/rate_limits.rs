@@ -133,12 +133,9 @@ async fn instances_share_limits_through_redis(backend: Backend) {
     .await;
     let b = TestApp::spawn_with(
         backend,
-        Options {
-            database_url: Some(a.database_url.clone()),
-            ..Options::default()
-                .with_redis()
-                .env("REDIS_KEY_PREFIX", prefix)
-        },
+        Options::default()
+            .with_redis()
+            .env("REDIS_KEY_PREFIX", prefix),
     )
     .await;
     // Wait until both instances are connected to Redis.

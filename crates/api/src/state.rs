@@ -8,6 +8,7 @@ use store::Db;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
+use crate::auth::session_cache::SessionCache;
 use crate::background::JobQueue;
 use crate::infra::redis::RedisLink;
 use crate::settings::Settings;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub redis: RedisLink,
     pub jobs: JobQueue,
+    pub sessions: SessionCache,
     pub started: Instant,
 }
 
@@ -38,6 +40,12 @@ impl AppState {
         )?;
         let hasher = PasswordHasher::new(settings.hash_cost)?;
         let limiter = RateLimiter::new(redis.clone(), key_prefix);
+        // Exact only where this process is the sole server of its database (see SessionCache).
+        let sessions = if db.backend() == store::Backend::Sqlite {
+            SessionCache::enabled()
+        } else {
+            SessionCache::disabled()
+        };
         Ok(AppState {
             db,
             settings: Arc::new(settings),
@@ -46,6 +54,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             redis,
             jobs,
+            sessions,
             started: Instant::now(),
         })
     }

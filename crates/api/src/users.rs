@@ -105,6 +105,7 @@ pub async fn update(
                 StoreError::Unique { .. } => ApiError::bad_request("Email already in use"),
                 other => other.into(),
             })?;
+        state.sessions.forget_user(auth.tenant());
         updated.ok_or_else(|| ApiError::not_found("User not found"))
     })?;
     Ok(JsonResponse(
@@ -129,6 +130,7 @@ pub async fn delete(
         store::sessions::revoke_all(tx, auth.tenant(), "account_deleted", now).await?;
         Ok::<_, ApiError>(())
     })?;
+    state.sessions.forget_user(auth.tenant());
     Ok(JsonResponse(
         json!({"message": "User account deleted successfully"}),
     ))

@@ -71,6 +71,14 @@ async fn insert_refresh_token(
     Ok(())
 }
 
+/// A live session's account and expiry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveSession {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub session_expires_at: i64,
+}
+
 /// The live session `session_id` of user `user_id`, with its account: one indexed look-up per
 /// authenticated request.
 pub async fn authenticate(
@@ -78,10 +86,10 @@ pub async fn authenticate(
     session_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<Option<UserRow>, StoreError> {
-    let row = sqlx::query_as::<_, UserRow>(
+) -> Result<Option<LiveSession>, StoreError> {
+    let row = sqlx::query_as::<_, LiveSession>(
         "select u.id, u.email, u.name, u.password_hash, u.phone, u.shop_name, u.gst_number, u.shop_address, \
-                u.timezone, u.role, u.created_at, u.updated_at \
+                u.timezone, u.role, u.created_at, u.updated_at, s.expires_at as session_expires_at \
          from sessions s join users u on u.id = s.user_id \
          where s.id = $1 and s.user_id = $2 and s.revoked_at is null and s.expires_at > $3 and u.deleted_at is null",
     )
@@ -187,8 +195,11 @@ pub enum Rotation {
     /// The session was revoked or has expired.
     Dead,
     /// The token had already been rotated: someone replayed it, so its session is now revoked.
-    Reused,
+    Reused { user_id: String },
 }
+
+/// session id, user id, rotated at, session revoked at, session expires at.
+type PresentedToken = (String, String, Option<i64>, Option<i64>, i64);
 
 /// Rotates a refresh token inside `conn`'s transaction: the presented token is marked rotated by a
 /// guarded update (two concurrent refreshes cannot both win), its successor is inserted, and the
@@ -232,8 +243,8 @@ pub async fn rotate_refresh_token(
             user_id,
         });
     }
-    let known: Option<(String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
-        "select t.session_id, t.rotated_at, s.revoked_at, s.expires_at from refresh_tokens t \
+    let known: Option<PresentedToken> = sqlx::query_as(
+        "select t.session_id, t.user_id, t.rotated_at, s.revoked_at, s.expires_at from refresh_tokens t \
          join sessions s on s.id = t.session_id where t.token_hash = $1",
     )
     .bind(presented_hash)
@@ -241,9 +252,9 @@ pub async fn rotate_refresh_token(
     .await?;
     match known {
         None => Ok(Rotation::Unknown),
-        Some((session_id, Some(_), None, session_expires)) if session_expires > now => {
+        Some((session_id, user_id, Some(_), None, session_expires)) if session_expires > now => {
             revoke(conn, &session_id, "refresh_token_reuse", now).await?;
-            Ok(Rotation::Reused)
+            Ok(Rotation::Reused { user_id })
         }
         Some(_) => Ok(Rotation::Dead),
     }

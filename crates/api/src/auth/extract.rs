@@ -42,16 +42,25 @@ impl FromRequestParts<AppState> for AuthUser {
             .keys
             .verify(token)
             .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
-        let user = store::sessions::authenticate(
-            state.db.reader(),
+        let now = store::now_ms();
+        if let Some(user) = state.sessions.get(&claims.sid, &claims.id, now) {
+            return Ok(AuthUser {
+                user,
+                session_id: claims.sid,
+            });
+        }
+        let ticket = state.sessions.ticket();
+        let live = store::sessions::authenticate(state.db.reader(), &claims.sid, &claims.id, now)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
+        state.sessions.fill(
+            ticket,
             &claims.sid,
-            &claims.id,
-            store::now_ms(),
-        )
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
+            live.user.clone(),
+            live.session_expires_at,
+        );
         Ok(AuthUser {
-            user,
+            user: live.user,
             session_id: claims.sid,
         })
     }

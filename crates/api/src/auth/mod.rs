@@ -9,4 +9,5 @@ pub mod password;
 pub mod rate_limit;
 pub mod responses;
 pub mod routes;
+pub mod session_cache;
 pub mod sessions;

@@ -224,6 +224,7 @@ pub async fn login(
         }
         sessions::start(&state, tx, &user.id, &origin, now).await
     })?;
+    state.sessions.forget_user(&user.id);
     let body = LoginJson {
         user: UserJson::from(&user),
         token: tokens.access_token,
@@ -254,6 +255,7 @@ pub async fn force_logout(
             .await
             .map_err(ApiError::from)
     })?;
+    state.sessions.forget_user(&user.id);
     let response =
         JsonResponse(json!({"message": "All sessions revoked successfully. You can now log in from this device."}))
             .into_response();
@@ -311,10 +313,13 @@ pub async fn refresh(
             Ok(JsonResponse(body).into_response())
         }
         Err(Rotation::Unknown) => Err(ApiError::unauthorized("Invalid refresh token")),
-        Err(Rotation::Reused) => Err(ApiError::unauthorized(
-            "Refresh token was already used; the session has been revoked",
-        )
-        .with("sessionExpired", true)),
+        Err(Rotation::Reused { user_id }) => {
+            state.sessions.forget_user(&user_id);
+            Err(ApiError::unauthorized(
+                "Refresh token was already used; the session has been revoked",
+            )
+            .with("sessionExpired", true))
+        }
         Err(_) => {
             Err(ApiError::unauthorized("Refresh token expired or revoked")
                 .with("sessionExpired", true))
@@ -341,6 +346,7 @@ pub async fn revoke(
         store::sessions::revoke(tx, &session_id, "revoked", now).await?;
         Ok(session_id)
     })?;
+    state.sessions.forget_user(auth.tenant());
     let response =
         JsonResponse(json!({"message": "Refresh token revoked successfully"})).into_response();
     Ok(if session_id == auth.session_id {
@@ -360,6 +366,7 @@ pub async fn revoke_all(
             .await
             .map_err(ApiError::from)
     })?;
+    state.sessions.forget_user(auth.tenant());
     let response =
         JsonResponse(json!({"message": "All refresh tokens revoked successfully"})).into_response();
     Ok(with_cookie(response, &cookie::clear(&state.settings)))
@@ -383,6 +390,7 @@ pub async fn logout(
             .await
             .map_err(ApiError::from)
     })?;
+    state.sessions.forget_user(&claims.id);
     let response = JsonResponse(json!({"message": "Logged out successfully"})).into_response();
     Ok(with_cookie(response, &cookie::clear(&state.settings)))
 }
@@ -464,15 +472,16 @@ pub async fn reset_password(
         .map_err(ApiError::internal)?;
     let token_hash = hash_token(token);
     let now = now_ms();
-    store::transact!(state.db, ApiError, |tx| {
+    let user_id = store::transact!(state.db, ApiError, |tx| {
         let Some(user_id) = store::reset_tokens::consume(tx, &token_hash, &key, now).await? else {
             return Err(ApiError::bad_request("Invalid or expired reset token"));
         };
         store::users::set_password_hash(tx, &user_id, &hash, now).await?;
         store::sessions::revoke_all(tx, &user_id, "password_reset", now).await?;
         store::throttles::clear(tx, &key).await?;
-        Ok(())
+        Ok(user_id)
     })?;
+    state.sessions.forget_user(&user_id);
     Ok(
         JsonResponse(json!({"message": "Password reset successful. Please log in."}))
             .into_response(),
