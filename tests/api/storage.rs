@@ -25,6 +25,10 @@ async fn seed(app: &TestApp) {
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 5000) \
          insert into items (id, tenant_id, name, name_key, cost_price, selling_price, created_at, updated_at) \
          select 'i' || i, 'u' || (i % 10 + 1), 'Item ' || i, 'item ' || i, 100, 150, i, i from n",
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 5000) \
+         insert into jobs (id, queue, kind, payload, status, attempts, max_attempts, backoff_ms, run_at, created_at, updated_at) \
+         select 'j' || i, case when i % 2 = 0 then 'u7' else 'other' end, 'test.noop', '{}', \
+                case when i % 5 = 0 then 'completed' else 'waiting' end, 0, 3, 2000, i, i, i from n",
         "analyze",
     ];
     for sql in statements {
@@ -63,6 +67,11 @@ async fn hot_queries_use_indexes(backend: Backend) {
         (
             "customers of a shop by name",
             "select id from customers where tenant_id = $1 and deleted_at is null order by name_key, id",
+        ),
+        (
+            "claim runnable jobs of a queue",
+            "select id from jobs where queue = $1 and status in ('waiting', 'failed') and run_at <= 9999999999999 \
+             order by priority desc, run_at, id limit 64",
         ),
         (
             "items of a shop, newest first",
