@@ -31,30 +31,66 @@ async fn connect(url: &str) -> Db {
     db
 }
 
-fn start_runner(db: &Db, wakers: &Wakers, slots: usize, handler: Handler, postgres_url: Option<String>) -> RunningJobs {
-    let config = RunnerConfig { poll_interval: Duration::from_millis(200), postgres_url, ..RunnerConfig::default() };
+fn start_runner(
+    db: &Db,
+    wakers: &Wakers,
+    slots: usize,
+    handler: Handler,
+    postgres_url: Option<String>,
+) -> RunningJobs {
+    let config = RunnerConfig {
+        poll_interval: Duration::from_millis(200),
+        postgres_url,
+        ..RunnerConfig::default()
+    };
     Runner::new(db.clone(), config, wakers.clone())
-        .queue(QueueConfig { name: "bench".into(), concurrency: slots, defaults: Defaults::default() })
+        .queue(QueueConfig {
+            name: "bench".into(),
+            concurrency: slots,
+            defaults: Defaults::default(),
+        })
         .handle("bench.noop", handler)
         .start()
 }
 
 async fn completed(db: &Db) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from jobs where queue = 'bench' and status = 'completed'").fetch_one(db.reader()).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from jobs where queue = 'bench' and status = 'completed'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     n
 }
 
-async fn throughput(db: &Db, runners: usize, slots: usize, total: usize, postgres_url: Option<String>) -> f64 {
-    sqlx::query("delete from jobs").execute(db.writer()).await.unwrap();
+async fn throughput(
+    db: &Db,
+    runners: usize,
+    slots: usize,
+    total: usize,
+    postgres_url: Option<String>,
+) -> f64 {
+    sqlx::query("delete from jobs")
+        .execute(db.writer())
+        .await
+        .unwrap();
     let wakers = Wakers::default();
     let noop: Handler = Arc::new(|_job: JobContext| Box::pin(async { Ok(serde_json::json!({})) }));
-    let running: Vec<RunningJobs> = (0..runners).map(|_| start_runner(db, &wakers, slots, noop.clone(), postgres_url.clone())).collect();
+    let running: Vec<RunningJobs> = (0..runners)
+        .map(|_| start_runner(db, &wakers, slots, noop.clone(), postgres_url.clone()))
+        .collect();
     let started = Instant::now();
     let per_tx = 500;
     for chunk in 0..total.div_ceil(per_tx) {
         let mut tx = db.begin().await.unwrap();
         for _ in 0..per_tx.min(total - chunk * per_tx) {
-            queue::enqueue(&mut tx, db.backend(), &NewJob::new("bench", "bench.noop", serde_json::json!({})), Defaults::default()).await.unwrap();
+            queue::enqueue(
+                &mut tx,
+                db.backend(),
+                &NewJob::new("bench", "bench.noop", serde_json::json!({})),
+                Defaults::default(),
+            )
+            .await
+            .unwrap();
         }
         tx.commit().await.unwrap();
         for _ in 0..runners {
@@ -72,7 +108,10 @@ async fn throughput(db: &Db, runners: usize, slots: usize, total: usize, postgre
 }
 
 async fn idle_latency(db: &Db, samples: usize, postgres_url: Option<String>) -> (f64, f64) {
-    sqlx::query("delete from jobs").execute(db.writer()).await.unwrap();
+    sqlx::query("delete from jobs")
+        .execute(db.writer())
+        .await
+        .unwrap();
     let wakers = Wakers::default();
     let (tx_start, mut rx_start) = mpsc::unbounded_channel::<Instant>();
     let handler: Handler = Arc::new(move |_job: JobContext| {
@@ -84,7 +123,14 @@ async fn idle_latency(db: &Db, samples: usize, postgres_url: Option<String>) -> 
     let mut latencies = Vec::with_capacity(samples);
     for _ in 0..samples {
         let mut tx = db.begin().await.unwrap();
-        queue::enqueue(&mut tx, db.backend(), &NewJob::new("bench", "bench.noop", serde_json::json!({})), Defaults::default()).await.unwrap();
+        queue::enqueue(
+            &mut tx,
+            db.backend(),
+            &NewJob::new("bench", "bench.noop", serde_json::json!({})),
+            Defaults::default(),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         let committed = Instant::now();
         wakers.wake("bench");
@@ -100,23 +146,34 @@ async fn idle_latency(db: &Db, samples: usize, postgres_url: Option<String>) -> 
 }
 
 async fn run(label: &str, db: Db, postgres_url: Option<String>) {
-    let total: usize = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let total: usize = std::env::var("BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
     for (runners, slots) in [(1, 1), (1, 64), (4, 64)] {
         let rate = throughput(&db, runners, slots, total, postgres_url.clone()).await;
-        println!("{label:<22} {runners} runner(s) x {slots:>2} slots  {total} no-op jobs enqueue->completed: {rate:>8.0} jobs/s");
+        println!(
+            "{label:<22} {runners} runner(s) x {slots:>2} slots  {total} no-op jobs enqueue->completed: {rate:>8.0} jobs/s"
+        );
     }
     let (p50, p99) = idle_latency(&db, 200, postgres_url).await;
-    println!("{label:<22} idle enqueue->start (in-process wake-up): p50 {p50:.2} ms  p99 {p99:.2} ms");
+    println!(
+        "{label:<22} idle enqueue->start (in-process wake-up): p50 {p50:.2} ms  p99 {p99:.2} ms"
+    );
     db.close().await;
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
         run("SQLite (FULL)", connect(&url).await, None).await;
-        let pg = std::env::var("BIZZAI_BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let pg = std::env::var("BIZZAI_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let admin = pg.clone();
         let name = format!("bizzai_bench_{}", std::process::id());
         let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await else {
@@ -124,10 +181,16 @@ fn main() {
             return;
         };
         use sqlx::Executor;
-        conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .await
+            .unwrap();
         let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
         let url = format!("{base}/{name}");
         run("PostgreSQL", connect(&url).await, Some(url.clone())).await;
-        conn.execute(sqlx::AssertSqlSafe(format!("drop database {name} with (force)"))).await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "drop database {name} with (force)"
+        )))
+        .await
+        .unwrap();
     });
 }

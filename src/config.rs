@@ -469,6 +469,7 @@ fn smtp(env: &Env) -> Result<Option<SmtpConfig>, ConfigError> {
 
 fn redis_url_invalid(url: &str) -> bool {
     !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://"))
+        || redis::Client::open(url).is_err()
 }
 
 /// Hides the password of a `scheme://user:password@host` URL in messages.
@@ -519,6 +520,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_URL", "postgres://[::1"),
             ("REDIS_URL", "http://x"),
+            ("REDIS_URL", "redis://[::1"),
             ("ACCESS_TOKEN_TTL", "soon"),
             ("SINGLE_DEVICE_SESSIONS", "maybe"),
             ("COOKIE_SAME_SITE", "sometimes"),

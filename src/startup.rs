@@ -151,18 +151,32 @@ impl App {
         let db = self.state.db.clone();
         let workers = self.workers.map(jobs::Runner::start);
         let router = api::router::build(self.state);
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let grace = self.shutdown_timeout;
+        // One signal stops both: the server stops accepting, the workers stop claiming, and both
+        // get the same deadline to finish what is in flight.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut server_stop = stop_rx.clone();
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(());
+            let _ = server_stop.wait_for(|stopped| *stopped).await;
         });
+        let mut workers_stop = stop_rx.clone();
+        let workers_done = tokio::spawn(async move {
+            if let Some(workers) = workers {
+                let _ = workers_stop.wait_for(|stopped| *stopped).await;
+                workers.shutdown(grace).await;
+            }
+        });
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let mut deadline_stop = stop_rx;
         let deadline = async move {
-            let _ = stop_rx.await;
+            let _ = deadline_stop.wait_for(|stopped| *stopped).await;
             tokio::time::sleep(grace).await;
         };
         let served = tokio::select! {
@@ -172,11 +186,10 @@ impl App {
                 Ok(())
             }
         };
-        // Requests are done; let running jobs finish within the same grace period, then hand back
-        // what is unfinished.
-        if let Some(workers) = workers {
-            workers.shutdown(grace).await;
+        if served.is_err() {
+            workers_done.abort();
         }
+        let _ = workers_done.await;
         db.close().await;
         served?;
         Ok(())

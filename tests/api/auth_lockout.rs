@@ -10,7 +10,32 @@ both_backends!(
     five_failures_lock_known_and_unknown_accounts_alike,
     a_lock_blocks_new_logins_and_force_logout_but_not_existing_sessions,
     success_clears_the_count_and_the_lock_expires,
+    parallel_wrong_passwords_get_exactly_five_tries,
 );
+
+async fn parallel_wrong_passwords_get_exactly_five_tries(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("owner@shop.in").await;
+    let attempts = (0..20).map(|_| app.login("owner@shop.in", "Wrong#123"));
+    let replies = futures::future::join_all(attempts).await;
+    let unauthorized = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::LOCKED)
+        .count();
+    assert_eq!(
+        (unauthorized, locked),
+        (5, 15),
+        "five failures count, the rest meet the lock"
+    );
+    assert_eq!(
+        app.login("owner@shop.in", PASSWORD).await.status,
+        StatusCode::LOCKED
+    );
+}
 
 async fn five_failures_lock_known_and_unknown_accounts_alike(backend: Backend) {
     let app = TestApp::spawn(backend).await;

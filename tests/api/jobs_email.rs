@@ -16,6 +16,9 @@ both_backends!(
     smtp_down_then_back_retries_with_growing_delays_and_delivers_once,
     a_rejected_recipient_is_dead_after_one_attempt_with_the_server_reply,
     without_smtp_mail_is_written_to_the_outbox,
+    an_email_job_delivers_html_text_and_attachments,
+    starttls_required_refuses_a_server_without_it,
+    forgot_password_is_limited_to_ten_an_hour,
 );
 
 fn smtp(port: u16) -> Options {
@@ -296,4 +299,115 @@ async fn without_smtp_mail_is_written_to_the_outbox(backend: Backend) {
         content.contains("Subject: Reset your BizzAI password"),
         "{content}"
     );
+}
+
+async fn an_email_job_delivers_html_text_and_attachments(backend: Backend) {
+    use base64::Engine;
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(backend, smtp(sink.port)).await;
+    let email = json!({
+        "to": "customer@shop.in",
+        "subject": "Invoice INV-00001",
+        "text": "Thank you for your purchase!",
+        "html": "<p>Thank you for your <b>purchase</b>!</p>",
+        "attachments": [{
+            "filename": "invoice.pdf",
+            "contentType": "application/pdf",
+            "data": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7 test attachment"),
+        }],
+    });
+    let mut tx = app.db.begin().await.unwrap();
+    let job = jobs::queue::enqueue(
+        &mut tx,
+        app.db.backend(),
+        &jobs::NewJob::new("email", "email.send", email),
+        jobs::queue::Defaults::default(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mail = sink.wait_for(1, Duration::from_secs(15)).await.remove(0);
+    assert_eq!(mail.to, vec!["customer@shop.in"]);
+    assert_eq!(mail.header("Subject").as_deref(), Some("Invoice INV-00001"));
+    let text = mail.decoded_text();
+    assert!(text.contains("Thank you for your purchase!"), "{text}");
+    assert!(text.contains("<b>purchase</b>"), "{text}");
+    assert!(text.contains("%PDF-1.7 test attachment"), "{text}");
+    assert!(
+        mail.data.contains("filename=\"invoice.pdf\"")
+            || mail.data.contains("filename=invoice.pdf"),
+        "{}",
+        mail.data
+    );
+    let row = eventually(Duration::from_secs(10), || async {
+        jobs::queue::get(&app.db, &job.id)
+            .await
+            .unwrap()
+            .filter(|r| r.status == "completed")
+    })
+    .await;
+    assert!(row.result.unwrap().contains("\"attachments\":1"));
+}
+
+async fn starttls_required_refuses_a_server_without_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(backend, smtp(sink.port).env("SMTP_SECURE", "starttls")).await;
+    app.register("owner@shop.in").await;
+    app.post(
+        "/api/auth/forgot-password",
+        None,
+        json!({"email": "owner@shop.in"}),
+    )
+    .await;
+    let error: String = eventually(Duration::from_secs(15), || async {
+        sqlx::query_as::<_, (i64, Option<String>)>(
+            "select attempts, last_error from jobs where queue = 'email'",
+        )
+        .fetch_optional(app.db.reader())
+        .await
+        .unwrap()
+        .filter(|(attempts, error)| *attempts >= 1 && error.is_some())
+        .and_then(|(_, error)| error)
+    })
+    .await;
+    assert!(error.starts_with("SMTP"), "{error}");
+    assert!(sink.messages().is_empty(), "nothing was sent in plain text");
+}
+
+async fn forgot_password_is_limited_to_ten_an_hour(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for i in 0..10 {
+        let r = app
+            .post(
+                "/api/auth/forgot-password",
+                None,
+                json!({"email": format!("n{i}@shop.in")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "request {i}");
+    }
+    let r = app
+        .post(
+            "/api/auth/forgot-password",
+            None,
+            json!({"email": "last@shop.in"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.message()),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many password reset requests. Please try again later."
+        )
+    );
+    assert!(r.headers.get("retry-after").is_some());
+    // Reset has its own budget.
+    let reset = app
+        .post(
+            "/api/auth/reset-password",
+            None,
+            json!({"token": "x", "email": "a@shop.in", "password": "NewSecret#9"}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::BAD_REQUEST);
 }

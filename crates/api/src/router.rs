@@ -55,12 +55,13 @@ pub fn build(state: AppState) -> Router {
                 header::COOKIE,
             ]))
             .layer(axum::middleware::from_fn(request_id::middleware))
-            .layer(CatchPanicLayer::custom(panic_response))
-            .layer(axum::middleware::from_fn(error_bodies::middleware))
+            // CORS outside the error layers, so errors (a panic's 500 too) reach the browser.
             .layer(cors::layer(
                 settings.allowed_origins.clone(),
                 settings.production,
             ))
+            .layer(axum::middleware::from_fn(error_bodies::middleware))
+            .layer(CatchPanicLayer::custom(panic_response))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 settings.request_timeout,

@@ -105,9 +105,9 @@ pub async fn update(
                 StoreError::Unique { .. } => ApiError::bad_request("Email already in use"),
                 other => other.into(),
             })?;
-        state.sessions.forget_user(auth.tenant());
         updated.ok_or_else(|| ApiError::not_found("User not found"))
     })?;
+    state.sessions.forget_user(auth.tenant());
     Ok(JsonResponse(
         json!({"message": "Profile updated successfully", "user": UserJson::from(&user)}),
     ))

@@ -52,10 +52,26 @@ pub fn parse_scaled(
     };
     let (mantissa, exponent) = match rest.find(['e', 'E']) {
         Some(i) => {
-            let exp: i64 = rest[i + 1..]
-                .parse()
-                .map_err(|_| DecimalError::NotANumber)?;
-            (&rest[..i], exp)
+            let exp_text = &rest[i + 1..];
+            let exp_digits = exp_text.strip_prefix(['+', '-']).unwrap_or(exp_text);
+            if exp_digits.is_empty() || !exp_digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(DecimalError::NotANumber);
+            }
+            // Exponents beyond ±1000 are clamped: the value is then far too large, or rounds to 0.
+            let significant = exp_digits.trim_start_matches('0');
+            let magnitude: i64 = if significant.len() > 6 {
+                1000
+            } else {
+                significant.parse::<i64>().unwrap_or(0).min(1000)
+            };
+            (
+                &rest[..i],
+                if exp_text.starts_with('-') {
+                    -magnitude
+                } else {
+                    magnitude
+                },
+            )
         }
         None => (rest, 0),
     };
@@ -239,6 +255,16 @@ mod tests {
         ] {
             assert_eq!(money(t), Err(DecimalError::NotANumber), "{t}");
         }
+    }
+
+    #[test]
+    fn huge_exponents_are_refused_or_vanish_without_overflow() {
+        assert_eq!(money("1e9223372036854775807"), Err(DecimalError::TooLarge));
+        assert_eq!(money("9e9223372036854775806"), Err(DecimalError::TooLarge));
+        assert_eq!(money("1e-9223372036854775808"), Ok(0));
+        assert_eq!(money("0e99999999999999999999"), Ok(0));
+        assert_eq!(money("1e+2"), Ok(10_000));
+        assert_eq!(money("1e--2"), Err(DecimalError::NotANumber));
     }
 
     #[test]

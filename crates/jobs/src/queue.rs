@@ -46,39 +46,51 @@ pub async fn enqueue(
     defaults: Defaults,
 ) -> Result<Enqueued, StoreError> {
     let now = store::now_ms();
-    let id = ObjectId::new().to_hex();
     let payload = job.payload.to_string();
-    let inserted: Option<(String,)> = sqlx::query_as(
-        "insert into jobs (id, tenant_id, queue, kind, payload, status, priority, attempts, max_attempts, backoff_ms, \
-                           run_at, unique_key, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, 'waiting', $6, 0, $7, $8, $9, $10, $11, $11) \
-         on conflict do nothing returning id",
-    )
-    .bind(&id)
-    .bind(job.tenant_id.as_deref())
-    .bind(&job.queue)
-    .bind(&job.kind)
-    .bind(&payload)
-    .bind(job.priority)
-    .bind(job.max_attempts.unwrap_or(defaults.max_attempts).max(1))
-    .bind(job.backoff.unwrap_or(defaults.backoff).as_millis() as i64)
-    .bind(job.run_at.unwrap_or(now))
-    .bind(job.unique_key.as_deref())
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if inserted.is_none() {
-        let existing: (String,) = sqlx::query_as(
-            "select id from jobs where unique_key = $1 and status in ('waiting', 'active', 'failed')",
+    // A conflict means a live job holds the unique key; if that job finishes between our insert
+    // and our look-up, the key is free again and the insert is simply tried once more.
+    let mut tries = 0;
+    let id = loop {
+        tries += 1;
+        let id = ObjectId::new().to_hex();
+        let inserted: Option<(String,)> = sqlx::query_as(
+            "insert into jobs (id, tenant_id, queue, kind, payload, status, priority, attempts, max_attempts, backoff_ms, \
+                               run_at, unique_key, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, 'waiting', $6, 0, $7, $8, $9, $10, $11, $11) \
+             on conflict do nothing returning id",
         )
+        .bind(&id)
+        .bind(job.tenant_id.as_deref())
+        .bind(&job.queue)
+        .bind(&job.kind)
+        .bind(&payload)
+        .bind(job.priority)
+        .bind(job.max_attempts.unwrap_or(defaults.max_attempts).max(1))
+        .bind(job.backoff.unwrap_or(defaults.backoff).as_millis() as i64)
+        .bind(job.run_at.unwrap_or(now))
         .bind(job.unique_key.as_deref())
-        .fetch_one(&mut *conn)
+        .bind(now)
+        .fetch_optional(&mut *conn)
         .await?;
-        return Ok(Enqueued {
-            id: existing.0,
-            created: false,
-        });
-    }
+        if inserted.is_some() {
+            break id;
+        }
+        let existing: Option<(String,)> =
+            sqlx::query_as("select id from jobs where unique_key = $1 and status in ('waiting', 'active', 'failed')")
+                .bind(job.unique_key.as_deref())
+                .fetch_optional(&mut *conn)
+                .await?;
+        match existing {
+            Some((existing,)) => {
+                return Ok(Enqueued {
+                    id: existing,
+                    created: false,
+                });
+            }
+            None if tries < 3 => continue,
+            None => return Err(StoreError::Other(sqlx::Error::RowNotFound)),
+        }
+    };
     if backend == Backend::Postgres {
         sqlx::query("select pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use store::Db;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::model::JobError;
@@ -87,6 +87,8 @@ type Running = Arc<Mutex<HashMap<String, (Claimed, Option<AbortHandle>)>>>;
 struct Finished {
     job: Claimed,
     outcome: Outcome,
+    /// The lease renewal of this attempt, stopped once the outcome is recorded.
+    renewal: Option<AbortHandle>,
 }
 
 /// The started workers; [`RunningJobs::shutdown`] stops them.
@@ -206,6 +208,7 @@ impl RunningJobs {
                 let _ = tx.send(Finished {
                     job,
                     outcome: Outcome::Released,
+                    renewal: None,
                 });
             }
             drop(tx);
@@ -300,6 +303,10 @@ async fn run_one(
     finished: mpsc::UnboundedSender<Finished>,
     _permit: tokio::sync::OwnedSemaphorePermit,
 ) {
+    // Renewal runs beside the handler (never blocking it: the handler may hold the database's
+    // only writer) and until the outcome is recorded.
+    let (lost_tx, mut lost_rx) = oneshot::channel::<()>();
+    let renewal = spawn_renewal(db, config.clone(), job.clone(), lost_tx);
     let outcome = match (
         handler,
         serde_json::from_str::<serde_json::Value>(&job.payload),
@@ -322,19 +329,16 @@ async fn run_one(
                 max_attempts: job.max_attempts,
                 worker_id: config.worker_id.clone(),
             };
-            let mut work = AssertUnwindSafe(handler(ctx)).catch_unwind();
-            let mut renewal = tokio::time::interval(config.renew_every);
-            renewal.tick().await;
-            let result = loop {
-                tokio::select! {
-                    result = &mut work => break result,
-                    _ = renewal.tick() => {
-                        match queue::renew(&db, &job, config.lease).await {
-                            Ok(true) => {}
-                            Ok(false) => tracing::warn!(job_id = %job.id, "lease lost: another worker may run this job; its outcome here will be refused"),
-                            Err(e) => tracing::warn!(job_id = %job.id, error = %e, "renewing a lease failed"),
-                        }
+            let work = AssertUnwindSafe(handler(ctx)).catch_unwind();
+            let result = tokio::select! {
+                result = work => result,
+                Ok(()) = &mut lost_rx => {
+                    // Another worker owns the job now: stop, so it never runs twice at once.
+                    tracing::warn!(job_id = %job.id, kind = %job.kind, "lease lost; abandoning this attempt");
+                    if let Ok(mut r) = running.lock() {
+                        r.remove(&job.id);
                     }
+                    return;
                 }
             };
             match result {
@@ -358,13 +362,42 @@ async fn run_one(
         tracing::warn!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, permanent, error = %crate::model::sanitize_error(error), "job attempt failed");
     }
     let id = job.id.clone();
-    let _ = finished.send(Finished { job, outcome });
+    let _ = finished.send(Finished {
+        job,
+        outcome,
+        renewal: Some(renewal.abort_handle()),
+    });
     if let Ok(mut r) = running.lock() {
         r.remove(&id);
     }
 }
 
-/// Records outcomes in batches: one transaction for everything that finished meanwhile.
+/// Renews `job`'s lease every `renew_every` until aborted; reports a lost lease once and stops.
+fn spawn_renewal(
+    db: Db,
+    config: RunnerConfig,
+    job: Claimed,
+    lost: oneshot::Sender<()>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(config.renew_every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match queue::renew(&db, &job, config.lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = lost.send(());
+                    return;
+                }
+                Err(e) => tracing::warn!(job_id = %job.id, error = %e, "renewing a lease failed"),
+            }
+        }
+    })
+}
+
+/// Records outcomes in batches: one transaction for everything that finished meanwhile. Leases
+/// are renewed until then, so a slow database cannot make a finished job look stalled.
 async fn record_outcomes(db: Db, mut rx: mpsc::UnboundedReceiver<Finished>, batch: usize) {
     while let Some(first) = rx.recv().await {
         let mut items = vec![first];
@@ -374,20 +407,25 @@ async fn record_outcomes(db: Db, mut rx: mpsc::UnboundedReceiver<Finished>, batc
                 Err(_) => break,
             }
         }
-        let mut attempt = 0;
+        let mut attempt: u64 = 0;
         loop {
             attempt += 1;
             match record(&db, &items).await {
                 Ok(()) => break,
-                Err(e) if attempt < 5 => {
+                Err(e) if attempt < 30 => {
                     tracing::warn!(error = %e, "recording job outcomes failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                    tokio::time::sleep(Duration::from_millis((100 * attempt).min(1000))).await;
                 }
                 Err(e) => {
-                    // The jobs stay active; the reaper returns them after their lease.
+                    // The jobs stay active; once their leases lapse the reaper hands them out again.
                     tracing::error!(error = %e, "recording job outcomes failed; the jobs will be recovered after their lease");
                     break;
                 }
+            }
+        }
+        for item in &items {
+            if let Some(renewal) = &item.renewal {
+                renewal.abort();
             }
         }
     }

@@ -85,10 +85,12 @@ impl Db {
             }
             Backend::Sqlite => {
                 let pragmas = sqlite_pragmas(options);
+                // Waiting for the one writer is contention, not unavailability: under a burst,
+                // writes queue here for up to the request budget rather than fail after 5 s.
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
                     .min_connections(1)
-                    .acquire_timeout(options.acquire_timeout)
+                    .acquire_timeout(options.acquire_timeout.max(Duration::from_secs(30)))
                     .after_connect(move |conn, _| {
                         let pragmas = pragmas.clone();
                         Box::pin(async move {

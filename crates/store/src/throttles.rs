@@ -21,26 +21,44 @@ pub async fn locked_until(
     Ok(row.and_then(|r| r.0).filter(|until| *until > now))
 }
 
-/// Counts one more failure atomically; the `max_failures`-th consecutive one locks the key until
-/// `now + lock_ms` and starts the count again. Returns the lock when this failure set it.
+/// What one more failed attempt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Counted; no lock yet.
+    Counted,
+    /// This failure was the `max_failures`-th: the key is locked until the given time.
+    LockedNow(i64),
+    /// A concurrent attempt had locked the key already: this one is not counted.
+    AlreadyLocked(i64),
+}
+
+/// Counts one more failure atomically (one statement, so parallel attempts cannot slip past the
+/// lock); the `max_failures`-th consecutive one locks the key until `now + lock_ms` and starts the
+/// count again.
 pub async fn record_failure(
     conn: &mut AnyConnection,
     email_key: &str,
     now: i64,
     max_failures: i64,
     lock_ms: i64,
-) -> Result<Option<i64>, StoreError> {
-    let (failures,): (i64,) = sqlx::query_as(
+) -> Result<Failure, StoreError> {
+    let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
         "insert into login_throttles (email_key, failures, locked_until, updated_at) values ($1, 1, null, $2) \
-         on conflict (email_key) do update set failures = login_throttles.failures + 1, updated_at = $2 \
-         returning failures",
+         on conflict (email_key) do update set \
+             failures = case when login_throttles.locked_until > $2 then login_throttles.failures \
+                             else login_throttles.failures + 1 end, \
+             updated_at = $2 \
+         returning failures, locked_until",
     )
     .bind(email_key)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Ok(Failure::AlreadyLocked(until));
+    }
     if failures < max_failures {
-        return Ok(None);
+        return Ok(Failure::Counted);
     }
     let until = now + lock_ms;
     sqlx::query("update login_throttles set failures = 0, locked_until = $2, updated_at = $3 where email_key = $1")
@@ -49,7 +67,24 @@ pub async fn record_failure(
         .bind(now)
         .execute(conn)
         .await?;
-    Ok(Some(until))
+    Ok(Failure::LockedNow(until))
+}
+
+/// The lock in force, read inside a write transaction (on PostgreSQL the guarded update takes the
+/// row lock, so a concurrent failure that is about to lock the key is waited for).
+pub async fn lock_in_force(
+    conn: &mut AnyConnection,
+    email_key: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        "update login_throttles set updated_at = updated_at where email_key = $1 and locked_until > $2 returning locked_until",
+    )
+    .bind(email_key)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|r| r.0))
 }
 
 /// A successful login or password reset clears the count and any lock.

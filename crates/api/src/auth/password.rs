@@ -48,10 +48,13 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await?;
+        // The permit moves into the blocking task: a request that goes away does not free a slot
+        // while its hash is still being computed.
+        let permit = self.permits.clone().acquire_owned().await?;
         let argon = self.argon.clone();
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             argon
                 .hash_password(password.as_bytes())
                 .map(|h| h.to_string())
@@ -63,7 +66,7 @@ impl PasswordHasher {
     /// Checks `password` against `stored` (argon2 PHC string or bcrypt `$2a$/$2b$/$2y$`).
     /// `None` verifies against a dummy hash and always mismatches, for unknown accounts.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<Verdict> {
-        let _permit = self.permits.acquire().await?;
+        let permit = self.permits.clone().acquire_owned().await?;
         let argon = self.argon.clone();
         let password = password.to_owned();
         let known = stored.is_some();
@@ -71,6 +74,7 @@ impl PasswordHasher {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy.as_ref().clone());
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             if stored.starts_with("$2") {
                 return match bcrypt::verify(password.as_bytes(), &stored) {
                     Ok(true) => {

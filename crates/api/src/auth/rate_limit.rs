@@ -1,5 +1,7 @@
-//! Fixed-window request counters, shared through Redis when it is configured and reachable, and
-//! kept in process otherwise (also while Redis is down, so limits never disappear).
+//! Request limits as a sliding window (the current window's count plus the previous window's,
+//! weighted by how much of it still overlaps the last `window`), so "20 per minute" also holds
+//! across a window boundary. Counters are shared through Redis when it is configured and
+//! reachable, and kept in process otherwise (also while Redis is down, so limits never vanish).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,10 +18,17 @@ pub struct Exceeded {
 pub struct RateLimiter {
     redis: RedisLink,
     prefix: String,
-    local: Mutex<HashMap<String, (u64, u64)>>,
+    local: Mutex<Local>,
 }
 
-/// Past this many counters the in-process map drops those of finished windows.
+#[derive(Default)]
+struct Local {
+    /// key → (window index, count in it, count in the window before).
+    counters: HashMap<String, (u64, u64, u64)>,
+    last_sweep_ms: u64,
+}
+
+/// Past this many counters the in-process map drops those of finished windows (at most every 10 s).
 const LOCAL_SWEEP_AT: usize = 50_000;
 
 impl RateLimiter {
@@ -27,65 +36,71 @@ impl RateLimiter {
         RateLimiter {
             redis,
             prefix: prefix.to_owned(),
-            local: Mutex::new(HashMap::new()),
+            local: Mutex::new(Local::default()),
         }
     }
 
-    /// Counts one request for `key` and refuses it when more than `limit` fell into the current
-    /// window of length `window`.
+    /// Counts one request for `key`; refuses it when more than `limit` fell into the last `window`.
     pub async fn hit(&self, key: &str, limit: u64, window: Duration) -> Result<(), Exceeded> {
         let window_ms = window.as_millis().max(1) as u64;
         let now = store::now_ms().max(0) as u64;
         let slot = now / window_ms;
-        let retry_after_secs = (((slot + 1) * window_ms - now) as f64 / 1000.0)
-            .ceil()
-            .max(1.0) as u64;
-        let count = match self.redis_count(key, slot, window_ms).await {
-            Some(count) => count,
-            None => self.local_count(key, slot),
+        let into_slot = now - slot * window_ms;
+        let (current, previous) = match self.redis_counts(key, slot, window_ms).await {
+            Some(counts) => counts,
+            None => self.local_counts(key, slot, now),
         };
-        if count > limit {
+        let overlap = (window_ms - into_slot) as f64 / window_ms as f64;
+        let estimate = current as f64 + previous as f64 * overlap;
+        if estimate > limit as f64 {
+            let retry_after_secs = ((window_ms - into_slot) as f64 / 1000.0).ceil().max(1.0) as u64;
             Err(Exceeded { retry_after_secs })
         } else {
             Ok(())
         }
     }
 
-    async fn redis_count(&self, key: &str, slot: u64, window_ms: u64) -> Option<u64> {
+    async fn redis_counts(&self, key: &str, slot: u64, window_ms: u64) -> Option<(u64, u64)> {
         if !self.redis.is_configured() {
             return None;
         }
-        let redis_key = format!("{}rl:{key}:{slot}", self.prefix);
+        let current_key = format!("{}rl:{key}:{slot}", self.prefix);
+        let previous_key = format!("{}rl:{key}:{}", self.prefix, slot.saturating_sub(1));
         self.redis
             .run(|mut conn| async move {
-                let (count,): (u64,) = redis::pipe()
+                let (current, previous): (u64, Option<u64>) = redis::pipe()
                     .atomic()
-                    .incr(&redis_key, 1u64)
+                    .incr(&current_key, 1u64)
                     .cmd("PEXPIRE")
-                    .arg(&redis_key)
+                    .arg(&current_key)
                     .arg(window_ms * 2)
                     .ignore()
+                    .get(&previous_key)
                     .query_async(&mut conn)
                     .await?;
-                Ok(count)
+                Ok((current, previous.unwrap_or(0)))
             })
             .await
             .ok()
     }
 
-    fn local_count(&self, key: &str, slot: u64) -> u64 {
-        let Ok(mut map) = self.local.lock() else {
-            return 0;
+    fn local_counts(&self, key: &str, slot: u64, now: u64) -> (u64, u64) {
+        let Ok(mut local) = self.local.lock() else {
+            return (0, 0);
         };
-        if map.len() >= LOCAL_SWEEP_AT {
-            map.retain(|_, (s, _)| *s >= slot);
+        if local.counters.len() >= LOCAL_SWEEP_AT
+            && now.saturating_sub(local.last_sweep_ms) > 10_000
+        {
+            local.counters.retain(|_, (s, _, _)| *s + 1 >= slot);
+            local.last_sweep_ms = now;
         }
-        let entry = map.entry(key.to_owned()).or_insert((slot, 0));
+        let entry = local.counters.entry(key.to_owned()).or_insert((slot, 0, 0));
         if entry.0 != slot {
-            *entry = (slot, 0);
+            let previous = if entry.0 + 1 == slot { entry.1 } else { 0 };
+            *entry = (slot, 0, previous);
         }
         entry.1 += 1;
-        entry.1
+        (entry.1, entry.2)
     }
 }
 
@@ -110,5 +125,23 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn the_previous_window_still_counts_across_the_boundary() {
+        let limiter = RateLimiter::new(RedisLink::disabled(), "t:");
+        // 20 requests at the very end of window 7, then the next one just after it began.
+        for _ in 0..20 {
+            limiter.local_counts("k", 7, 7 * 60_000 + 59_900);
+        }
+        let (current, previous) = limiter.local_counts("k", 8, 8 * 60_000 + 100);
+        assert_eq!((current, previous), (1, 20));
+        let overlap = (60_000.0 - 100.0) / 60_000.0;
+        assert!(
+            current as f64 + previous as f64 * overlap > 20.0,
+            "refused: 21 within one minute"
+        );
+        // Two windows later nothing is left.
+        assert_eq!(limiter.local_counts("k", 10, 10 * 60_000), (1, 0));
     }
 }

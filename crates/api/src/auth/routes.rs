@@ -178,12 +178,16 @@ async fn check_credentials(
         _ => {
             let failures = state.settings.lockout_failures;
             let lock_ms = state.settings.lockout_duration.as_millis() as i64;
-            store::transact!(state.db, ApiError, |tx| {
+            let failure = store::transact!(state.db, ApiError, |tx| {
                 store::throttles::record_failure(tx, &key, now, failures, lock_ms)
                     .await
                     .map_err(ApiError::from)
             })?;
-            Err(ApiError::unauthorized(INVALID_CREDENTIALS))
+            match failure {
+                // A parallel attempt locked the account while this password was being checked.
+                store::throttles::Failure::AlreadyLocked(until) => Err(locked(until)),
+                _ => Err(ApiError::unauthorized(INVALID_CREDENTIALS)),
+            }
         }
     }
 }
@@ -208,6 +212,10 @@ pub async fn login(
     let key = email_key(email);
     let single_device = state.settings.single_device_sessions;
     let tokens = store::transact!(state.db, ApiError, |tx| {
+        // Re-checked here: a parallel wrong attempt may have locked the account meanwhile.
+        if let Some(until) = store::throttles::lock_in_force(tx, &key, now).await? {
+            return Err(locked(until));
+        }
         if single_device {
             let live = store::sessions::live_devices(tx, &user.id, now).await?;
             if live.iter().any(|d| *d != device_id) {
@@ -250,7 +258,11 @@ pub async fn force_logout(
     };
     let (user, _) = check_credentials(&state, Budget::ForceLogout, ip, email, password).await?;
     let now = now_ms();
+    let email_key = email_key(email);
     store::transact!(state.db, ApiError, |tx| {
+        if let Some(until) = store::throttles::lock_in_force(tx, &email_key, now).await? {
+            return Err(locked(until));
+        }
         store::sessions::revoke_all(tx, &user.id, "force_logout", now)
             .await
             .map_err(ApiError::from)

@@ -35,7 +35,7 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     // Keep headers such as Allow (405) and CORS that the original response carried.
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            json.headers_mut().insert(name.clone(), value.clone());
+            json.headers_mut().append(name.clone(), value.clone());
         }
     }
     json
