@@ -164,6 +164,12 @@ async fn run(label: &str, db: Db, postgres_url: Option<String>) {
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it, and
+    // then it only has to build, not spend minutes measuring.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("jobs benchmark: run it with `cargo bench --bench jobs`");
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -19,7 +19,50 @@ both_backends!(
     an_email_job_delivers_html_text_and_attachments,
     starttls_required_refuses_a_server_without_it,
     forgot_password_is_limited_to_ten_an_hour,
+    an_expired_reset_token_is_refused,
 );
+
+async fn an_expired_reset_token_is_refused(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(backend, smtp(sink.port)).await;
+    app.register("owner@shop.in").await;
+    app.post(
+        "/api/auth/forgot-password",
+        None,
+        json!({"email": "owner@shop.in"}),
+    )
+    .await;
+    let mail = sink.wait_for(1, Duration::from_secs(15)).await.remove(0);
+    let (reset_token, email) = reset_link(&mail.decoded_text());
+    let (created, expires): (i64, i64) =
+        sqlx::query_as("select created_at, expires_at from password_reset_tokens")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(expires - created, 3_600_000, "valid for one hour");
+    // Move the expiry into the past instead of waiting an hour.
+    sqlx::query("update password_reset_tokens set expires_at = $1")
+        .bind(store::now_ms() - 1)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            "/api/auth/reset-password",
+            None,
+            json!({"token": reset_token, "email": email, "password": "NewSecret#9"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.message()),
+        (StatusCode::BAD_REQUEST, "Invalid or expired reset token")
+    );
+    assert_eq!(
+        app.login("owner@shop.in", PASSWORD).await.status,
+        StatusCode::OK,
+        "the password is unchanged"
+    );
+}
 
 fn smtp(port: u16) -> Options {
     Options::default()

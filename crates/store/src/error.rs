@@ -46,15 +46,28 @@ impl From<sqlx::Error> for StoreError {
                 {
                     return StoreError::Conflict(e);
                 }
+                if db.code().is_some_and(|c| is_connection_failure(&c)) {
+                    return StoreError::Unavailable(e);
+                }
                 StoreError::Other(e)
             }
-            sqlx::Error::PoolTimedOut
+            // A connection that breaks mid-conversation (or before the handshake) is the database
+            // being away, not a bug.
+            sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
             _ => StoreError::Other(e),
         }
     }
+}
+
+/// PostgreSQL SQLSTATE classes meaning "the server is not there for us right now": 08
+/// connection exception, 57P01–57P03 shutdown or starting up, 53300 too many connections.
+fn is_connection_failure(code: &str) -> bool {
+    code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&code)
 }
 
 /// SQLite reports `UNIQUE constraint failed: items.tenant_id, items.name_key` without the index
