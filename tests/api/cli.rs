@@ -8,8 +8,7 @@ use reqwest::StatusCode;
 use crate::helpers::{
     Backend, Options, TestApp, eventually, postgres_enabled, register_body, token,
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_bizzai");
+use crate::process::{BIN, free_port, sigterm, wait_exit};
 
 fn bizzai(data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(BIN);
@@ -84,14 +83,6 @@ fn migrate_prints_a_report_and_a_second_run_changes_nothing() {
     assert!(text.contains("Schema is up to date"), "{text}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn wait_ready(base: &str) {
     let client = reqwest::Client::new();
     eventually(Duration::from_secs(30), || async {
@@ -104,28 +95,6 @@ async fn wait_ready(base: &str) {
             .map(|_| ())
     })
     .await;
-}
-
-fn terminate(child: &std::process::Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_exit(child: &mut std::process::Child, within: Duration) -> std::process::ExitStatus {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > within {
-            let _ = child.kill();
-            panic!("bizzai did not exit within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,7 +123,7 @@ async fn serve_stops_on_sigterm_with_code_0_and_keeps_its_generated_secrets() {
         .json()
         .await
         .unwrap();
-    terminate(&child);
+    sigterm(&child);
     assert_eq!(
         wait_exit(&mut child, Duration::from_secs(25)).code(),
         Some(0)
@@ -178,7 +147,7 @@ async fn serve_stops_on_sigterm_with_code_0_and_keeps_its_generated_secrets() {
         .await
         .unwrap();
     assert_eq!(profile.status(), StatusCode::OK);
-    terminate(&child);
+    sigterm(&child);
     assert_eq!(
         wait_exit(&mut child, Duration::from_secs(25)).code(),
         Some(0)
@@ -219,7 +188,7 @@ async fn no_migrate_leaves_readiness_at_503_until_migrated() {
         .await
         .unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
-    terminate(&child);
+    sigterm(&child);
     assert_eq!(
         wait_exit(&mut child, Duration::from_secs(25)).code(),
         Some(0)
@@ -282,7 +251,7 @@ async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
             .status
             .success()
     );
-    terminate(&first);
+    sigterm(&first);
     assert_eq!(
         wait_exit(&mut first, Duration::from_secs(25)).code(),
         Some(0)

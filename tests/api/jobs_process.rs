@@ -12,22 +12,13 @@ use crate::both_backends;
 use crate::helpers::{
     Backend, Options, TestApp, connect, eventually, fresh_database, postgres_enabled,
 };
+use crate::process::{BIN, free_port, sigterm, wait_exit, wait_live};
 
 both_backends!(
     killed_with_sigkill_and_restarted_every_job_completes_exactly_once,
     sigterm_lets_a_running_job_finish_within_the_deadline,
     sigterm_releases_a_job_still_running_at_the_deadline_without_counting_it,
 );
-
-const BIN: &str = env!("CARGO_BIN_EXE_bizzai");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn spawn_server(
     database_url: &str,
@@ -53,44 +44,6 @@ fn spawn_server(
         cmd.env(k, v);
     }
     cmd.spawn().unwrap()
-}
-
-async fn wait_live(port: u16) {
-    let client = reqwest::Client::new();
-    eventually(Duration::from_secs(30), || async {
-        client
-            .get(format!("http://127.0.0.1:{port}/api/health/live"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-            .map(|_| ())
-    })
-    .await;
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > within {
-            let _ = child.kill();
-            panic!("bizzai did not exit within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn sigterm(child: &Child) {
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
 }
 
 async fn enqueue_many(db: &store::Db, jobs: &[NewJob]) -> Vec<String> {

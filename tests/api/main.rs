@@ -13,6 +13,7 @@ mod jobs_email;
 mod jobs_process;
 mod jobs_queue;
 mod outage;
+mod process;
 mod rate_limits;
 mod smtp_sink;
 mod storage;
