@@ -6,7 +6,8 @@ use crate::helpers::{Backend, PASSWORD, TestApp, register_body};
 
 both_backends!(
     register_returns_the_flat_user_with_tokens_and_a_device_cookie,
-    register_refuses_bad_input_and_creates_nothing
+    register_refuses_bad_input_and_creates_nothing,
+    concurrent_registrations_of_one_email_create_one_account
 );
 
 async fn register_returns_the_flat_user_with_tokens_and_a_device_cookie(backend: Backend) {
@@ -106,4 +107,31 @@ async fn register_refuses_bad_input_and_creates_nothing(backend: Backend) {
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.message(), "User already exists");
+}
+
+async fn concurrent_registrations_of_one_email_create_one_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let attempts =
+        (0..8).map(|_| app.post("/api/auth/register", None, register_body("race@shop.in")));
+    let replies = futures::future::join_all(attempts).await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let duplicate = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::BAD_REQUEST && r.message() == "User already exists")
+        .count();
+    assert_eq!(
+        (created, duplicate),
+        (1, 7),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let (accounts,): (i64,) =
+        sqlx::query_as("select count(*) from users where email_key = 'race@shop.in'")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(accounts, 1);
 }

@@ -257,3 +257,28 @@ async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
         Some(0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_the_server_with_code_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = bizzai(dir.path())
+        .arg("serve")
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        wait_exit(&mut child, Duration::from_secs(25)).code(),
+        Some(0)
+    );
+}
