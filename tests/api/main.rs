@@ -9,6 +9,7 @@ mod auth_register;
 mod auth_sessions;
 mod cli;
 mod http_basics;
+mod inventory;
 mod jobs_email;
 mod jobs_process;
 mod jobs_queue;

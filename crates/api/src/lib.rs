@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod infra;
+pub mod inventory;
 pub mod jobs_api;
 pub mod mail;
 pub mod router;

@@ -15,6 +15,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::auth::routes as auth;
 use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
+use crate::inventory::routes as inventory;
 use crate::state::AppState;
 use crate::{health, jobs_api, users};
 
@@ -37,6 +38,20 @@ pub fn build(state: AppState) -> Router {
         .route("/api/auth/csrf-token", get(auth::csrf_token))
         .route("/api/auth/forgot-password", post(auth::forgot_password))
         .route("/api/auth/reset-password", post(auth::reset_password))
+        // inventory (static segments before `{id}`)
+        .route(
+            "/api/inventory",
+            post(inventory::create).get(inventory::list),
+        )
+        .route("/api/inventory/low-stock", get(inventory::low_stock))
+        .route("/api/inventory/scan", get(inventory::scan))
+        .route(
+            "/api/inventory/{id}",
+            get(inventory::get)
+                .put(inventory::update)
+                .delete(inventory::delete),
+        )
+        .route("/api/inventory/{id}/movements", get(inventory::movements))
         // background jobs of the shop
         .route("/api/jobs/{id}", get(jobs_api::get))
         // the shop's own account

@@ -7,6 +7,7 @@
 pub mod db;
 pub mod error;
 pub mod explain;
+pub mod items;
 pub mod migrate;
 pub mod reset_tokens;
 pub mod secrets;

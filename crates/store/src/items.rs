@@ -1,0 +1,303 @@
+//! Inventory items of a shop, and the append-only stock ledger every stock change writes.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use crate::error::StoreError;
+
+/// A stored item. Quantities are thousandths, money paise, the tax rate hundredths of a percent.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub supplier_sku: Option<String>,
+    pub category: String,
+    pub hsn_code: String,
+    pub tax_rate_bp: i64,
+    pub cost_price: i64,
+    pub selling_price: i64,
+    pub stock_qty: i64,
+    pub reserved_stock: i64,
+    pub in_transit_stock: i64,
+    pub low_stock_limit: i64,
+    pub unit: String,
+    pub track_batch: i64,
+    pub track_expiry: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, tenant_id, name, sku, barcode, supplier_sku, category, hsn_code, tax_rate_bp, cost_price, \
+     selling_price, stock_qty, reserved_stock, in_transit_stock, low_stock_limit, unit, track_batch, track_expiry, \
+     created_at, updated_at";
+
+/// Every field of an item that a shop sets (create, and update after merging).
+#[derive(Debug, Clone)]
+pub struct ItemFields {
+    pub name: String,
+    pub name_key: String,
+    pub sku: Option<String>,
+    pub sku_key: Option<String>,
+    pub barcode: Option<String>,
+    pub supplier_sku: Option<String>,
+    pub category: String,
+    pub hsn_code: String,
+    pub tax_rate_bp: i64,
+    pub cost_price: i64,
+    pub selling_price: i64,
+    pub low_stock_limit: i64,
+    pub unit: String,
+    pub track_batch: bool,
+    pub track_expiry: bool,
+}
+
+/// Inserts an item with no stock (opening stock is a movement, see [`change_stock`]).
+pub async fn insert(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    f: &ItemFields,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into items (id, tenant_id, name, name_key, sku, sku_key, barcode, supplier_sku, category, hsn_code, \
+             tax_rate_bp, cost_price, selling_price, low_stock_limit, unit, track_batch, track_expiry, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(&f.name)
+    .bind(&f.name_key)
+    .bind(f.sku.as_deref())
+    .bind(f.sku_key.as_deref())
+    .bind(f.barcode.as_deref())
+    .bind(f.supplier_sku.as_deref())
+    .bind(&f.category)
+    .bind(&f.hsn_code)
+    .bind(f.tax_rate_bp)
+    .bind(f.cost_price)
+    .bind(f.selling_price)
+    .bind(f.low_stock_limit)
+    .bind(&f.unit)
+    .bind(i64::from(f.track_batch))
+    .bind(i64::from(f.track_expiry))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the shop-set fields of a live item.
+pub async fn update_fields(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    f: &ItemFields,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update items set name = $3, name_key = $4, sku = $5, sku_key = $6, barcode = $7, supplier_sku = $8, category = $9, \
+             hsn_code = $10, tax_rate_bp = $11, cost_price = $12, selling_price = $13, low_stock_limit = $14, unit = $15, \
+             track_batch = $16, track_expiry = $17, updated_at = $18 \
+         where id = $1 and tenant_id = $2 and deleted_at is null",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(&f.name)
+    .bind(&f.name_key)
+    .bind(f.sku.as_deref())
+    .bind(f.sku_key.as_deref())
+    .bind(f.barcode.as_deref())
+    .bind(f.supplier_sku.as_deref())
+    .bind(&f.category)
+    .bind(&f.hsn_code)
+    .bind(f.tax_rate_bp)
+    .bind(f.cost_price)
+    .bind(f.selling_price)
+    .bind(f.low_stock_limit)
+    .bind(&f.unit)
+    .bind(i64::from(f.track_batch))
+    .bind(i64::from(f.track_expiry))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The shop's live items, newest first.
+pub async fn list(pool: &AnyPool, tenant_id: &str) -> Result<Vec<ItemRow>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from items where tenant_id = $1 and deleted_at is null order by created_at desc, id desc"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant_id)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Live items whose available stock (`stock − reserved`) is at or below their limit, zero included.
+pub async fn low_stock(pool: &AnyPool, tenant_id: &str) -> Result<Vec<ItemRow>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from items where tenant_id = $1 and deleted_at is null \
+         and stock_qty - reserved_stock <= low_stock_limit order by created_at desc, id desc"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant_id)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// A live item of the shop (another shop's id is simply not found).
+pub async fn get(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from items where id = $1 and tenant_id = $2 and deleted_at is null"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The live item whose barcode, SKU (case-insensitively) or supplier SKU is `code`.
+pub async fn find_by_code(
+    pool: &AnyPool,
+    tenant_id: &str,
+    code: &str,
+    code_key: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from items where tenant_id = $1 and deleted_at is null \
+         and (barcode = $2 or sku_key = $3 or supplier_sku = $2) order by created_at desc, id desc limit 1"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant_id)
+        .bind(code)
+        .bind(code_key)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Locks a live item for a stock change in this transaction and returns its current row (on
+/// PostgreSQL the no-op update takes the row lock; on SQLite the transaction holds the write lock).
+pub async fn lock(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    let sql = format!(
+        "update items set updated_at = updated_at where id = $1 and tenant_id = $2 and deleted_at is null returning {COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// What caused a stock change, for its ledger row.
+pub struct StockReference<'a> {
+    pub kind: &'a str,
+    pub reference_type: Option<&'a str>,
+    pub reference_id: Option<&'a str>,
+    pub reference: &'a str,
+}
+
+/// Sets an item's stock to `after` (the row must be locked by [`lock`] in this transaction, which
+/// gave `before`) and writes the movement. Refused (false) when `after` would fall below the
+/// reserved quantity.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_stock(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    item_id: &str,
+    movement_id: &str,
+    before: i64,
+    after: i64,
+    why: &StockReference<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update items set stock_qty = $3, updated_at = $4 where id = $1 and tenant_id = $2 and $3 >= reserved_stock and $3 >= 0",
+    )
+    .bind(item_id)
+    .bind(tenant_id)
+    .bind(after)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "insert into stock_movements (id, tenant_id, item_id, type, quantity, before_qty, after_qty, reference_type, \
+             reference_id, reference, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(movement_id)
+    .bind(tenant_id)
+    .bind(item_id)
+    .bind(why.kind)
+    .bind(after - before)
+    .bind(before)
+    .bind(after)
+    .bind(why.reference_type)
+    .bind(why.reference_id)
+    .bind(why.reference)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Hides an item (its documents keep their snapshots); refused (false) while stock is reserved.
+pub async fn soft_delete(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update items set deleted_at = $3, updated_at = $3 where id = $1 and tenant_id = $2 and deleted_at is null and reserved_stock = 0",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One row of the stock ledger.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MovementRow {
+    pub id: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub quantity: i64,
+    pub before_qty: i64,
+    pub after_qty: i64,
+    pub reference: String,
+    pub created_at: i64,
+}
+
+/// An item's movements, newest first.
+pub async fn movements(
+    pool: &AnyPool,
+    tenant_id: &str,
+    item_id: &str,
+) -> Result<Vec<MovementRow>, StoreError> {
+    Ok(sqlx::query_as::<_, MovementRow>(
+        "select id, type, quantity, before_qty, after_qty, reference, created_at from stock_movements \
+         where item_id = $1 and tenant_id = $2 order by created_at desc, id desc",
+    )
+    .bind(item_id)
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?)
+}
