@@ -7,6 +7,7 @@ mod auth_lockout;
 mod auth_login;
 mod auth_register;
 mod auth_sessions;
+mod cashbank;
 mod cli;
 mod http_basics;
 mod inventory;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod background;
+pub mod cashbank;
 pub mod error;
 pub mod health;
 pub mod http;

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
-use crate::{health, jobs_api, users};
+use crate::{cashbank, health, jobs_api, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -52,6 +52,17 @@ pub fn build(state: AppState) -> Router {
                 .delete(inventory::delete),
         )
         .route("/api/inventory/{id}/movements", get(inventory::movements))
+        // bank accounts, and the lists bizzai does not keep
+        .route(
+            "/api/cashbank/accounts",
+            get(cashbank::list).post(cashbank::create),
+        )
+        .route(
+            "/api/cashbank/accounts/{id}",
+            put(cashbank::update).delete(cashbank::delete),
+        )
+        .route("/api/expenses", get(cashbank::empty_list))
+        .route("/api/bills", get(cashbank::empty_list))
         // background jobs of the shop
         .route("/api/jobs/{id}", get(jobs_api::get))
         // the shop's own account

@@ -109,6 +109,10 @@ fn sqlite_unique_index(message: &str) -> String {
             "password_reset_tokens_token_hash_unique",
         ),
         ("jobs.unique_key", "jobs_unique_key_live"),
+        (
+            "bank_accounts.tenant_id, bank_accounts.account_number",
+            "bank_accounts_tenant_number_live_unique",
+        ),
     ];
     known
         .iter()

@@ -4,6 +4,7 @@
 //! places where the dialects differ branch on [`Backend`]. Every function that touches a shop's
 //! data takes the tenant id as a required argument.
 
+pub mod bank_accounts;
 pub mod db;
 pub mod error;
 pub mod explain;
