@@ -9,6 +9,7 @@ mod auth_register;
 mod auth_sessions;
 mod cashbank;
 mod cli;
+mod customers;
 mod http_basics;
 mod inventory;
 mod jobs_email;

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod background;
 pub mod cashbank;
+pub mod customers;
 pub mod error;
 pub mod health;
 pub mod http;

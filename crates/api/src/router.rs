@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
-use crate::{cashbank, health, jobs_api, users};
+use crate::{cashbank, customers, health, jobs_api, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -52,6 +52,21 @@ pub fn build(state: AppState) -> Router {
                 .delete(inventory::delete),
         )
         .route("/api/inventory/{id}/movements", get(inventory::movements))
+        // customers
+        .route(
+            "/api/customers",
+            post(customers::create).get(customers::list),
+        )
+        .route(
+            "/api/customers/{id}",
+            get(customers::get)
+                .put(customers::update)
+                .delete(customers::delete),
+        )
+        .route(
+            "/api/customers/{id}/transactions",
+            get(customers::transactions),
+        )
         // bank accounts, and the lists bizzai does not keep
         .route(
             "/api/cashbank/accounts",

@@ -5,6 +5,7 @@
 //! data takes the tenant id as a required argument.
 
 pub mod bank_accounts;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod explain;
