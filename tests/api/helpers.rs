@@ -302,6 +302,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+        if std::env::var_os("BIZZAI_TEST_LOG").is_some() {
+            // Server logs for debugging a test: BIZZAI_TEST_LOG=1 RUST_LOG=warn cargo test … -- --nocapture
+            bizzai::telemetry::init(false);
+        }
         let data = tempfile::tempdir().unwrap();
         let data_dir = data.path().to_path_buf();
         let (database_url, guard) = match &options.database_url {

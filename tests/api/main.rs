@@ -12,6 +12,7 @@ mod cli;
 mod customers;
 mod http_basics;
 mod inventory;
+mod inventory_import;
 mod jobs_email;
 mod jobs_process;
 mod jobs_queue;

@@ -43,6 +43,11 @@ pub fn build(state: AppState) -> Router {
             "/api/inventory",
             post(inventory::create).get(inventory::list),
         )
+        .route(
+            "/api/inventory/import",
+            post(crate::inventory::import::import)
+                .layer(DefaultBodyLimit::max(settings.import_max_bytes)),
+        )
         .route("/api/inventory/low-stock", get(inventory::low_stock))
         .route("/api/inventory/scan", get(inventory::scan))
         .route(
