@@ -10,6 +10,7 @@ mod auth_sessions;
 mod cashbank;
 mod cli;
 mod customers;
+mod due;
 mod http_basics;
 mod inventory;
 mod inventory_import;

@@ -80,6 +80,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The JSON body a client gets for a 4xx (what an idempotency key replays).
+    pub fn body_json(&self) -> Value {
+        Value::Object(self.body.clone())
+    }
 }
 
 impl From<StoreError> for ApiError {

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
-use crate::{cashbank, customers, health, jobs_api, users};
+use crate::{cashbank, customers, due, health, jobs_api, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -72,6 +72,14 @@ pub fn build(state: AppState) -> Router {
             "/api/customers/{id}/transactions",
             get(customers::transactions),
         )
+        // due adjustments (the legacy due routes answer 501, as in the original)
+        .route("/api/due/adjust", post(due::adjust))
+        .route("/api/due/adjustments", get(due::list))
+        .route("/api/due/customer/{id}/adjustments", get(due::of_customer))
+        .route("/api/due", get(due::legacy).post(due::legacy))
+        .route("/api/due/customer/{id}", get(due::legacy))
+        .route("/api/due/{id}", put(due::legacy))
+        .route("/api/due/{id}/clear", put(due::legacy))
         // bank accounts, and the lists bizzai does not keep
         .route(
             "/api/cashbank/accounts",

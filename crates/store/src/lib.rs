@@ -7,8 +7,10 @@
 pub mod bank_accounts;
 pub mod customers;
 pub mod db;
+pub mod due_adjustments;
 pub mod error;
 pub mod explain;
+pub mod idempotency;
 pub mod items;
 pub mod migrate;
 pub mod reset_tokens;
