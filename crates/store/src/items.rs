@@ -126,15 +126,93 @@ pub async fn update_fields(
     Ok(())
 }
 
+/// The same columns as [`ItemRow`], in order, as one JSON array per row.
+#[derive(serde::Deserialize)]
+struct ItemTuple(
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+impl From<ItemTuple> for ItemRow {
+    fn from(t: ItemTuple) -> ItemRow {
+        ItemRow {
+            id: t.0,
+            tenant_id: t.1,
+            name: t.2,
+            sku: t.3,
+            barcode: t.4,
+            supplier_sku: t.5,
+            category: t.6,
+            hsn_code: t.7,
+            tax_rate_bp: t.8,
+            cost_price: t.9,
+            selling_price: t.10,
+            stock_qty: t.11,
+            reserved_stock: t.12,
+            in_transit_stock: t.13,
+            low_stock_limit: t.14,
+            unit: t.15,
+            track_batch: t.16,
+            track_expiry: t.17,
+            created_at: t.18,
+            updated_at: t.19,
+        }
+    }
+}
+
 /// The shop's live items, newest first.
-pub async fn list(pool: &AnyPool, tenant_id: &str) -> Result<Vec<ItemRow>, StoreError> {
-    let sql = format!(
-        "select {COLUMNS} from items where tenant_id = $1 and deleted_at is null order by created_at desc, id desc"
-    );
-    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant_id)
-        .fetch_all(pool)
-        .await?)
+///
+/// Fetched as one aggregated JSON value of raw columns: sqlx hands every SQLite row from its
+/// worker thread to the runtime separately, which made a 2,000-item list cost ~14 µs a row.
+/// Formatting stays in Rust; only the aggregate's spelling differs between the dialects.
+pub async fn list(
+    pool: &AnyPool,
+    tenant_id: &str,
+    backend: crate::Backend,
+) -> Result<Vec<ItemRow>, StoreError> {
+    let sql = match backend {
+        crate::Backend::Sqlite => {
+            "select coalesce(json_group_array(json_array(id, tenant_id, name, sku, barcode, supplier_sku, category, hsn_code, \
+                 tax_rate_bp, cost_price, selling_price, stock_qty, reserved_stock, in_transit_stock, low_stock_limit, unit, \
+                 track_batch, track_expiry, created_at, updated_at)), '[]') \
+             from items where tenant_id = $1 and deleted_at is null"
+        }
+        crate::Backend::Postgres => {
+            "select coalesce(json_agg(json_build_array(id, tenant_id, name, sku, barcode, supplier_sku, category, hsn_code, \
+                 tax_rate_bp, cost_price, selling_price, stock_qty, reserved_stock, in_transit_stock, low_stock_limit, unit, \
+                 track_batch, track_expiry, created_at, updated_at))::text, '[]') \
+             from items where tenant_id = $1 and deleted_at is null"
+        }
+    };
+    let (text,): (String,) = sqlx::query_as(sql).bind(tenant_id).fetch_one(pool).await?;
+    let tuples: Vec<ItemTuple> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?;
+    let mut items: Vec<ItemRow> = tuples.into_iter().map(ItemRow::from).collect();
+    // Newest first, ties by id: sorted here so both backends order identically.
+    items.sort_unstable_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    Ok(items)
 }
 
 /// Live items whose available stock (`stock − reserved`) is at or below their limit, zero included.

@@ -96,7 +96,7 @@ pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> Result<JsonResponse<Vec<ItemJson>>, ApiError> {
-    let items = store::items::list(state.db.reader(), auth.tenant()).await?;
+    let items = store::items::list(state.db.reader(), auth.tenant(), state.db.backend()).await?;
     Ok(JsonResponse(items.iter().map(ItemJson::from).collect()))
 }
 
