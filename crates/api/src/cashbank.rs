@@ -14,6 +14,7 @@ use store::bank_accounts::{BankAccountFields, BankAccountRow};
 use crate::auth::extract::AuthUser;
 use crate::auth::responses::iso;
 use crate::error::ApiError;
+use crate::http::input::trimmed;
 use crate::http::json::Json;
 use crate::http::path::IdParam;
 use crate::state::AppState;
@@ -52,27 +53,18 @@ pub struct AccountBody {
     status: Option<String>,
 }
 
-fn limited(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value.map(|v| v.trim().to_owned()) {
-        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(format!(
-            "{field} must be at most {max} characters"
-        ))),
-        other => Ok(other),
-    }
-}
-
 impl AccountBody {
     fn merge(self, mut f: BankAccountFields) -> Result<BankAccountFields, ApiError> {
-        if let Some(v) = limited("bankName", self.bank_name, 100)? {
+        if let Some(v) = trimmed("bankName", self.bank_name, 100)? {
             f.bank_name = v;
         }
-        if let Some(v) = limited("accountNumber", self.account_number, 40)? {
+        if let Some(v) = trimmed("accountNumber", self.account_number, 40)? {
             f.account_number = v;
         }
-        if let Some(v) = limited("ifsc", self.ifsc, 20)? {
+        if let Some(v) = trimmed("ifsc", self.ifsc, 20)? {
             f.ifsc = v.to_uppercase();
         }
-        if let Some(v) = limited("branch", self.branch, 100)? {
+        if let Some(v) = trimmed("branch", self.branch, 100)? {
             f.branch = v;
         }
         if let Some(t) = self.account_type {

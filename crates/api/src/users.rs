@@ -14,6 +14,7 @@ use store::users::ProfileUpdate;
 use crate::auth::extract::AuthUser;
 use crate::auth::responses::UserJson;
 use crate::error::ApiError;
+use crate::http::input::trimmed;
 use crate::http::json::Json;
 use crate::http::path::IdParam;
 use crate::state::AppState;
@@ -39,15 +40,6 @@ pub struct UpdateBody {
     timezone: Option<String>,
 }
 
-fn limited(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(format!(
-            "{field} must be at most {max} characters"
-        ))),
-        other => Ok(other.map(|v| v.trim().to_owned())),
-    }
-}
-
 fn require_self(auth: &AuthUser, id: &str) -> Result<(), ApiError> {
     if id.to_ascii_lowercase() != auth.user.id {
         return Err(ApiError::forbidden(
@@ -64,7 +56,7 @@ pub async fn update(
     Json(body): Json<UpdateBody>,
 ) -> Result<JsonResponse<Value>, ApiError> {
     require_self(&auth, &id)?;
-    let name = limited("name", body.name, 200)?;
+    let name = trimmed("name", body.name, 200)?;
     if name.as_deref().is_some_and(str::is_empty) {
         return Err(ApiError::bad_request("name must not be empty"));
     }
@@ -86,10 +78,10 @@ pub async fn update(
     let update = ProfileUpdate {
         name,
         email,
-        phone: limited("phone", body.phone, 20)?,
-        shop_name: limited("shopName", body.shop_name, 200)?,
-        gst_number: limited("gstNumber", body.gst_number, 20)?,
-        shop_address: limited("shopAddress", body.shop_address, 500)?,
+        phone: trimmed("phone", body.phone, 20)?,
+        shop_name: trimmed("shopName", body.shop_name, 200)?,
+        gst_number: trimmed("gstNumber", body.gst_number, 20)?,
+        shop_address: trimmed("shopAddress", body.shop_address, 500)?,
         timezone,
     };
     let now = store::now_ms();

@@ -53,6 +53,28 @@ pub struct ItemFields {
     pub track_expiry: bool,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the shop-set fields in the order both [`insert`] and [`update_fields`] name them.
+fn bind_fields<'q>(query: AnyQuery<'q>, f: &'q ItemFields) -> AnyQuery<'q> {
+    query
+        .bind(&f.name)
+        .bind(&f.name_key)
+        .bind(f.sku.as_deref())
+        .bind(f.sku_key.as_deref())
+        .bind(f.barcode.as_deref())
+        .bind(f.supplier_sku.as_deref())
+        .bind(&f.category)
+        .bind(&f.hsn_code)
+        .bind(f.tax_rate_bp)
+        .bind(f.cost_price)
+        .bind(f.selling_price)
+        .bind(f.low_stock_limit)
+        .bind(&f.unit)
+        .bind(i64::from(f.track_batch))
+        .bind(i64::from(f.track_expiry))
+}
+
 /// Inserts an item with no stock (opening stock is a movement, see [`change_stock`]).
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -61,31 +83,14 @@ pub async fn insert(
     f: &ItemFields,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let query = sqlx::query(
         "insert into items (id, tenant_id, name, name_key, sku, sku_key, barcode, supplier_sku, category, hsn_code, \
              tax_rate_bp, cost_price, selling_price, low_stock_limit, unit, track_batch, track_expiry, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
     )
     .bind(id)
-    .bind(tenant_id)
-    .bind(&f.name)
-    .bind(&f.name_key)
-    .bind(f.sku.as_deref())
-    .bind(f.sku_key.as_deref())
-    .bind(f.barcode.as_deref())
-    .bind(f.supplier_sku.as_deref())
-    .bind(&f.category)
-    .bind(&f.hsn_code)
-    .bind(f.tax_rate_bp)
-    .bind(f.cost_price)
-    .bind(f.selling_price)
-    .bind(f.low_stock_limit)
-    .bind(&f.unit)
-    .bind(i64::from(f.track_batch))
-    .bind(i64::from(f.track_expiry))
-    .bind(now)
-    .execute(conn)
-    .await?;
+    .bind(tenant_id);
+    bind_fields(query, f).bind(now).execute(conn).await?;
     Ok(())
 }
 
@@ -97,32 +102,15 @@ pub async fn update_fields(
     f: &ItemFields,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let query = sqlx::query(
         "update items set name = $3, name_key = $4, sku = $5, sku_key = $6, barcode = $7, supplier_sku = $8, category = $9, \
              hsn_code = $10, tax_rate_bp = $11, cost_price = $12, selling_price = $13, low_stock_limit = $14, unit = $15, \
              track_batch = $16, track_expiry = $17, updated_at = $18 \
          where id = $1 and tenant_id = $2 and deleted_at is null",
     )
     .bind(id)
-    .bind(tenant_id)
-    .bind(&f.name)
-    .bind(&f.name_key)
-    .bind(f.sku.as_deref())
-    .bind(f.sku_key.as_deref())
-    .bind(f.barcode.as_deref())
-    .bind(f.supplier_sku.as_deref())
-    .bind(&f.category)
-    .bind(&f.hsn_code)
-    .bind(f.tax_rate_bp)
-    .bind(f.cost_price)
-    .bind(f.selling_price)
-    .bind(f.low_stock_limit)
-    .bind(&f.unit)
-    .bind(i64::from(f.track_batch))
-    .bind(i64::from(f.track_expiry))
-    .bind(now)
-    .execute(conn)
-    .await?;
+    .bind(tenant_id);
+    bind_fields(query, f).bind(now).execute(conn).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 pub mod client_ip;
 pub mod cors;
 pub mod error_bodies;
+pub mod input;
 pub mod json;
 pub mod path;
 pub mod request_id;

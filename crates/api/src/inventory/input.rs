@@ -7,6 +7,7 @@ use serde::Deserialize;
 use store::items::{ItemFields, ItemRow};
 
 use crate::error::ApiError;
+use crate::http::input::trimmed;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,18 +29,9 @@ pub struct ItemBody {
     track_expiry: Option<bool>,
 }
 
-fn text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value.map(|v| v.trim().to_owned()) {
-        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(format!(
-            "{field} must be at most {max} characters"
-        ))),
-        other => Ok(other),
-    }
-}
-
 /// Blank optional codes are absent.
 fn code(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
-    Ok(text(field, value, 100)?.filter(|v| !v.is_empty()))
+    Ok(trimmed(field, value, 100)?.filter(|v| !v.is_empty()))
 }
 
 fn price(field: &str, value: Money) -> Result<i64, ApiError> {
@@ -116,7 +108,7 @@ impl ItemBody {
     }
 
     fn merge_into(self, mut f: ItemFields, creating: bool) -> Result<ItemFields, ApiError> {
-        if !creating && let Some(name) = text("name", self.name, 200)? {
+        if !creating && let Some(name) = trimmed("name", self.name, 200)? {
             if name.is_empty() {
                 return Err(ApiError::bad_request("name must not be empty"));
             }
@@ -136,10 +128,10 @@ impl ItemBody {
         if let Some(s) = self.supplier_sku {
             f.supplier_sku = code("supplierSKU", Some(s))?;
         }
-        if let Some(c) = text("category", self.category, 100)? {
+        if let Some(c) = trimmed("category", self.category, 100)? {
             f.category = c;
         }
-        if let Some(h) = text("hsnCode", self.hsn_code, 20)? {
+        if let Some(h) = trimmed("hsnCode", self.hsn_code, 20)? {
             f.hsn_code = h;
         }
         if let Some(rate) = self.tax_rate {
@@ -162,7 +154,7 @@ impl ItemBody {
             }
             f.low_stock_limit = limit.milli();
         }
-        if let Some(unit) = text("unit", self.unit, 20)? {
+        if let Some(unit) = trimmed("unit", self.unit, 20)? {
             if unit.is_empty() {
                 return Err(ApiError::bad_request("unit must not be empty"));
             }
