@@ -4,7 +4,7 @@ use std::any::Any;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use tower::ServiceBuilder;
@@ -135,6 +135,3 @@ fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(request_id = %request_id::current_request_id(), "handler panicked");
     ApiError::internal(anyhow::anyhow!("panic")).into_response()
 }
-
-/// Header names used by the CORS layer (kept here so tests can refer to them).
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");

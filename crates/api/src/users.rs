@@ -20,11 +20,11 @@ use crate::http::path::IdParam;
 use crate::state::AppState;
 
 pub async fn profile(auth: AuthUser) -> JsonResponse<UserJson> {
-    JsonResponse(UserJson::from(&auth.user))
+    JsonResponse(UserJson::from(auth.user.as_ref()))
 }
 
 pub async fn list(auth: AuthUser) -> JsonResponse<Vec<UserJson>> {
-    JsonResponse(vec![UserJson::from(&auth.user)])
+    JsonResponse(vec![UserJson::from(auth.user.as_ref())])
 }
 
 /// Only these fields can change; anything else in the body is ignored.

@@ -160,23 +160,6 @@ impl Db {
         Ok(())
     }
 
-    /// Connections open and idle, for the `database_connections` gauge.
-    pub fn pool_status(&self) -> (u32, usize) {
-        let total = self.read.size()
-            + if self.backend == Backend::Sqlite {
-                self.write.size()
-            } else {
-                0
-            };
-        let idle = self.read.num_idle()
-            + if self.backend == Backend::Sqlite {
-                self.write.num_idle()
-            } else {
-                0
-            };
-        (total, idle)
-    }
-
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

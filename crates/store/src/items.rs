@@ -270,8 +270,6 @@ pub async fn lock(
 /// What caused a stock change, for its ledger row.
 pub struct StockReference<'a> {
     pub kind: &'a str,
-    pub reference_type: Option<&'a str>,
-    pub reference_id: Option<&'a str>,
     pub reference: &'a str,
 }
 
@@ -301,22 +299,17 @@ pub async fn change_stock(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query(
-        "insert into stock_movements (id, tenant_id, item_id, type, quantity, before_qty, after_qty, reference_type, \
-             reference_id, reference, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    insert_movement(
+        conn,
+        tenant_id,
+        item_id,
+        movement_id,
+        why.kind,
+        before,
+        after,
+        why.reference,
+        now,
     )
-    .bind(movement_id)
-    .bind(tenant_id)
-    .bind(item_id)
-    .bind(why.kind)
-    .bind(after - before)
-    .bind(before)
-    .bind(after)
-    .bind(why.reference_type)
-    .bind(why.reference_id)
-    .bind(why.reference)
-    .bind(now)
-    .execute(conn)
     .await?;
     Ok(true)
 }

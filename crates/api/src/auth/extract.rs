@@ -10,7 +10,7 @@ use crate::state::AppState;
 /// The authenticated shop (tenant) and the session of this request.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub user: UserRow,
+    pub user: std::sync::Arc<UserRow>,
     pub session_id: String,
 }
 
@@ -53,14 +53,12 @@ impl FromRequestParts<AppState> for AuthUser {
         let live = store::sessions::authenticate(state.db.reader(), &claims.sid, &claims.id, now)
             .await?
             .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
-        state.sessions.fill(
-            ticket,
-            &claims.sid,
-            live.user.clone(),
-            live.session_expires_at,
-        );
+        let user = std::sync::Arc::new(live.user);
+        state
+            .sessions
+            .fill(ticket, &claims.sid, user.clone(), live.session_expires_at);
         Ok(AuthUser {
-            user: live.user,
+            user,
             session_id: claims.sid,
         })
     }

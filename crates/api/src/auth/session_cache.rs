@@ -16,7 +16,8 @@ use store::users::UserRow;
 
 #[derive(Clone)]
 struct Entry {
-    user: UserRow,
+    /// Shared, so a hit costs a reference count, not a copy of the account.
+    user: Arc<UserRow>,
     expires_at: i64,
 }
 
@@ -54,7 +55,7 @@ impl SessionCache {
     }
 
     /// The cached account of live session `session_id` of `user_id`, if known and unexpired.
-    pub fn get(&self, session_id: &str, user_id: &str, now: i64) -> Option<UserRow> {
+    pub fn get(&self, session_id: &str, user_id: &str, now: i64) -> Option<Arc<UserRow>> {
         let inner = self.inner.as_ref()?;
         let entry = inner.entries.get(session_id)?;
         (entry.user.id == user_id && entry.expires_at > now).then_some(entry.user)
@@ -70,7 +71,7 @@ impl SessionCache {
     }
 
     /// Remembers a session read from the database under `ticket`.
-    pub fn fill(&self, ticket: Ticket, session_id: &str, user: UserRow, expires_at: i64) {
+    pub fn fill(&self, ticket: Ticket, session_id: &str, user: Arc<UserRow>, expires_at: i64) {
         let Some(inner) = &self.inner else { return };
         let Ok(epoch) = inner.epoch.lock() else {
             return;
@@ -125,7 +126,7 @@ mod tests {
     fn fills_are_served_until_the_user_is_forgotten() {
         let cache = SessionCache::enabled();
         let t = cache.ticket();
-        cache.fill(t, "s1", user("u1"), i64::MAX);
+        cache.fill(t, "s1", Arc::new(user("u1")), i64::MAX);
         assert!(cache.get("s1", "u1", 0).is_some());
         assert!(
             cache.get("s1", "u2", 0).is_none(),
@@ -140,7 +141,7 @@ mod tests {
         let cache = SessionCache::enabled();
         let stale = cache.ticket();
         cache.forget_user("u1");
-        cache.fill(stale, "s1", user("u1"), i64::MAX);
+        cache.fill(stale, "s1", Arc::new(user("u1")), i64::MAX);
         assert!(cache.get("s1", "u1", 0).is_none());
     }
 }

@@ -63,8 +63,6 @@ pub async fn create(
         if opening > 0 {
             let why = StockReference {
                 kind: "OPENING_STOCK",
-                reference_type: None,
-                reference_id: None,
                 reference: "Opening stock",
             };
             store::items::change_stock(
@@ -173,8 +171,6 @@ pub async fn update(
         if let Some(after) = stock.filter(|s| *s != current.stock_qty) {
             let why = StockReference {
                 kind: "ADJUSTMENT",
-                reference_type: None,
-                reference_id: None,
                 reference: "Stock adjustment",
             };
             if !store::items::change_stock(
