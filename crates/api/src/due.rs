@@ -15,7 +15,7 @@ use crate::auth::responses::iso;
 use crate::error::ApiError;
 use crate::http::json::{Json, parse};
 use crate::http::path::IdParam;
-use crate::idempotency::{self, Claim};
+use crate::idempotency;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -63,29 +63,19 @@ pub async fn adjust(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let scope = match idempotency::claim(
+    idempotency::run(
         &state,
         auth.tenant(),
         "POST",
         "/api/due/adjust",
         &headers,
         &body,
+        |scope| {
+            let (state, auth, body) = (&state, &auth, &body);
+            async move { apply(state, auth, body, scope.as_ref()).await }
+        },
     )
-    .await?
-    {
-        Claim::None => None,
-        Claim::Run(scope) => Some(scope),
-        Claim::Answer(response) => return Ok(response),
-    };
-    match apply(&state, &auth, &body, scope.as_ref()).await {
-        Ok(response) => Ok(response),
-        Err(e) => {
-            if let Some(scope) = &scope {
-                idempotency::after_error(&state, scope, &e).await;
-            }
-            Err(e)
-        }
-    }
+    .await
 }
 
 async fn apply(

@@ -104,3 +104,31 @@ pub async fn after_error(state: &AppState, scope: &KeyScope, error: &ApiError) {
         tracing::warn!(error = %e, "could not release an idempotency key");
     }
 }
+
+/// Runs `operation` under the request's `Idempotency-Key`, if it has one: a replay or a refusal
+/// of the key answers without running it; after a failure the key is stored (4xx) or freed
+/// (5xx). The operation gets the claimed scope to complete inside its own transaction.
+pub async fn run<F, Fut>(
+    state: &AppState,
+    tenant: &str,
+    method: &str,
+    route: &str,
+    headers: &HeaderMap,
+    body: &serde_json::Value,
+    operation: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(Option<KeyScope>) -> Fut,
+    Fut: Future<Output = Result<Response, ApiError>>,
+{
+    let scope = match claim(state, tenant, method, route, headers, body).await? {
+        Claim::None => None,
+        Claim::Run(scope) => Some(scope),
+        Claim::Answer(response) => return Ok(response),
+    };
+    let outcome = operation(scope.clone()).await;
+    if let (Err(e), Some(scope)) = (&outcome, &scope) {
+        after_error(state, scope, e).await;
+    }
+    outcome
+}

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod jobs_api;
 pub mod mail;
 pub mod router;
+pub mod sales;
 pub mod settings;
 pub mod state;
 pub mod users;

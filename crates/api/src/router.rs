@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
-use crate::{cashbank, customers, due, health, jobs_api, users};
+use crate::{cashbank, customers, due, health, jobs_api, sales, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -80,6 +80,24 @@ pub fn build(state: AppState) -> Router {
         .route("/api/due/customer/{id}", get(due::legacy))
         .route("/api/due/{id}", put(due::legacy))
         .route("/api/due/{id}/clear", put(due::legacy))
+        // POS sales and sales invoices
+        .route("/api/pos/invoice", post(sales::checkout::create))
+        .route("/api/pos/invoices", get(sales::views::list))
+        .route(
+            "/api/pos/invoice/{id}",
+            get(sales::views::pos_detail).delete(sales::void::delete),
+        )
+        .route("/api/pos/invoice/{id}/payment", put(sales::payment::pos))
+        .route("/api/sales-invoice/summary", get(sales::views::summary))
+        .route("/api/sales-invoice/invoices", get(sales::views::list))
+        .route(
+            "/api/sales-invoice/invoice/{id}",
+            get(sales::views::sales_detail).delete(sales::void::delete),
+        )
+        .route(
+            "/api/sales-invoice/invoice/{id}/mark-paid",
+            put(sales::payment::mark_paid),
+        )
         // bank accounts, and the lists bizzai does not keep
         .route(
             "/api/cashbank/accounts",

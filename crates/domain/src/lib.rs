@@ -7,6 +7,7 @@ pub mod decimal;
 pub mod id;
 pub mod money;
 pub mod quantity;
+pub mod sale;
 pub mod text;
 pub mod validate;
 

@@ -147,3 +147,25 @@ pub async fn soft_delete(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Raises (or, with a negative amount, lowers) a live account's current balance by money that
+/// moved through it; false when the shop has no such account.
+pub async fn move_money(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    amount: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update bank_accounts set current_balance = current_balance + $3, updated_at = $4 \
+         where id = $1 and tenant_id = $2 and deleted_at is null",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(amount)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

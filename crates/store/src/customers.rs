@@ -214,3 +214,72 @@ pub async fn ledger(
     .fetch_all(pool)
     .await?)
 }
+
+/// Locks a live customer for a money movement and returns its dues. Every operation that moves a
+/// customer's money (sale, payment, void, return, adjustment) takes this lock first, so the
+/// customer's invoices and dues are read and changed by one transaction at a time.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "update customers set updated_at = updated_at where id = $1 and tenant_id = $2 and deleted_at is null returning dues",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(dues,)| dues))
+}
+
+/// Like [`lock`], also for a deleted customer (a document of theirs still moves money).
+pub async fn lock_any(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "update customers set updated_at = updated_at where id = $1 and tenant_id = $2 returning dues",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(dues,)| dues))
+}
+
+/// Adds `delta` to a customer's dues (the caller holds the lock and writes the ledger rows that
+/// explain it).
+pub async fn add_dues(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    delta: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update customers set dues = dues + $3, updated_at = $4 where id = $1 and tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(delta)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A customer of the shop, also a deleted one (documents keep showing who they were).
+pub async fn get_any(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<CustomerRow>, StoreError> {
+    let sql = format!("{SELECT} where c.id = $1 and c.tenant_id = $2");
+    Ok(sqlx::query_as::<_, CustomerRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await?)
+}

@@ -36,8 +36,9 @@ pub enum Applied {
     NotFound,
 }
 
-/// Lowers the customer's dues by `amount` (guarded: never below zero) and writes the adjustment
-/// and its ledger row, all in the caller's transaction.
+/// Lowers the customer's dues by `amount` (guarded: never below zero), writes the adjustment and
+/// its ledger row, and settles the customer's oldest invoices with it, all in the caller's
+/// transaction. The guarded update takes the customer's lock first, like every money movement.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
     conn: &mut AnyConnection,
@@ -90,22 +91,27 @@ pub async fn apply(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "insert into ledger_transactions (id, tenant_id, customer_id, due_adjustment_id, type, amount, effect, payment_method, notes, \
-             description, created_at) values ($1, $2, $3, $4, 'due_adjustment', $5, $6, $7, $8, $9, $10)",
+    crate::ledger::insert(
+        &mut *conn,
+        &[crate::ledger::NewEntry {
+            id: ledger_id.to_owned(),
+            tenant_id,
+            customer_id: Some(customer_id),
+            invoice_id: None,
+            due_adjustment_id: Some(id),
+            entry: crate::ledger::Entry::DueAdjustment,
+            amount,
+            payment_method: ledger_method,
+            bank_account_id: None,
+            reference: "",
+            notes,
+            description: "Due adjustment".into(),
+            created_at: now,
+        }],
     )
-    .bind(ledger_id)
-    .bind(tenant_id)
-    .bind(customer_id)
-    .bind(id)
-    .bind(amount)
-    .bind(-amount)
-    .bind(ledger_method)
-    .bind(notes)
-    .bind("Due adjustment")
-    .bind(now)
-    .execute(conn)
     .await?;
+    // Money not tied to one invoice settles the oldest outstanding invoices first.
+    crate::invoices::settle_oldest_first(conn, tenant_id, customer_id, amount, now).await?;
     Ok(Applied::Done {
         previous: before,
         updated: after,

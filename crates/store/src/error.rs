@@ -11,6 +11,9 @@ pub enum StoreError {
     /// Lock contention, a deadlock or a serialization failure: the operation may be retried.
     #[error("transient conflict")]
     Conflict(#[source] sqlx::Error),
+    /// A compare-and-set found its row changed since it was read: the transaction is run again.
+    #[error("row changed since it was read")]
+    Raced,
     /// The database cannot be reached or the pool is exhausted.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -21,7 +24,7 @@ pub enum StoreError {
 impl StoreError {
     /// True when running the whole transaction again may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Conflict(_))
+        matches!(self, StoreError::Conflict(_) | StoreError::Raced)
     }
 }
 

@@ -478,20 +478,6 @@ pub struct NewImported<'a> {
     pub reference: &'a str,
 }
 
-/// `($1, …, $n), ($n+1, …)`: placeholders for a multi-row insert (sqlx's query builder writes `?`
-/// through the `Any` driver, which PostgreSQL does not accept).
-fn value_rows(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Inserts many new items and their opening-stock movements, a few hundred rows per statement
 /// (a 20,000-row import is then ~80 statements instead of 40,000 round trips).
 pub async fn insert_many(
@@ -504,7 +490,7 @@ pub async fn insert_many(
         let sql = format!(
             "insert into items (id, tenant_id, name, name_key, sku, sku_key, category, unit, cost_price, selling_price, \
              stock_qty, created_at, updated_at) values {}",
-            value_rows(chunk.len(), 13)
+            crate::value_rows(chunk.len(), 13)
         );
         let mut items = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
@@ -530,7 +516,7 @@ pub async fn insert_many(
         }
         let sql = format!(
             "insert into stock_movements (id, tenant_id, item_id, type, quantity, before_qty, after_qty, reference, created_at) values {}",
-            value_rows(stocked.len(), 9)
+            crate::value_rows(stocked.len(), 9)
         );
         let mut movements = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in stocked {
@@ -547,5 +533,90 @@ pub async fn insert_many(
         }
         movements.execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Takes `quantity` from a live item's available stock (`stock − reserved ≥ quantity`) in one
+/// conditional update and returns the item as it is afterwards; `None` when it is missing or has
+/// too little available (the transaction must then be rolled back).
+pub async fn take_stock(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    quantity: i64,
+    now: i64,
+) -> Result<Option<ItemRow>, StoreError> {
+    let sql = format!(
+        "update items set stock_qty = stock_qty - $3, updated_at = $4 \
+         where id = $1 and tenant_id = $2 and deleted_at is null and stock_qty - reserved_stock >= $3 returning {COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(tenant_id)
+        .bind(quantity)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Puts `quantity` back into an item's stock (also of a deleted item: the goods are on the
+/// shelf) and returns the stock afterwards.
+pub async fn restock(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    quantity: i64,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "update items set stock_qty = stock_qty + $3, updated_at = $4 where id = $1 and tenant_id = $2 returning stock_qty",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(quantity)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(after,)| after))
+}
+
+/// A stock-ledger row to write with [`insert_movements`].
+pub struct NewMovement<'a> {
+    pub id: String,
+    pub item_id: &'a str,
+    pub kind: &'a str,
+    pub before: i64,
+    pub after: i64,
+    pub reference: &'a str,
+}
+
+/// Writes several stock-ledger rows in one statement.
+pub async fn insert_movements(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    rows: &[NewMovement<'_>],
+    now: i64,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "insert into stock_movements (id, tenant_id, item_id, type, quantity, before_qty, after_qty, reference, created_at) values {}",
+        crate::value_rows(rows.len(), 9)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for m in rows {
+        query = query
+            .bind(m.id.as_str())
+            .bind(tenant_id)
+            .bind(m.item_id)
+            .bind(m.kind)
+            .bind(m.after - m.before)
+            .bind(m.before)
+            .bind(m.after)
+            .bind(m.reference)
+            .bind(now);
+    }
+    query.execute(conn).await?;
     Ok(())
 }

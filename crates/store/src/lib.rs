@@ -5,13 +5,16 @@
 //! data takes the tenant id as a required argument.
 
 pub mod bank_accounts;
+pub mod counters;
 pub mod customers;
 pub mod db;
 pub mod due_adjustments;
 pub mod error;
 pub mod explain;
 pub mod idempotency;
+pub mod invoices;
 pub mod items;
+pub mod ledger;
 pub mod migrate;
 pub mod reset_tokens;
 pub mod secrets;
@@ -28,6 +31,20 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// `($1, …, $n), ($n+1, …)`: placeholders for a multi-row insert (sqlx's query builder writes `?`
+/// through the `Any` driver, which PostgreSQL does not accept).
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs a block in one write transaction and commits it, running it again from the start when
