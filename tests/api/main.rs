@@ -20,6 +20,8 @@ mod jobs_queue;
 mod outage;
 mod process;
 mod rate_limits;
+mod sales_concurrency;
+mod sales_model;
 mod sales_payments;
 mod sales_pos;
 mod shop;
