@@ -37,12 +37,19 @@ fn rupees(paise: i64) -> Value {
     json!(format!("{}.{:02}", paise / 100, paise % 100))
 }
 
+/// What the model remembers of an invoice: its customer, its goods value, its lines (item, milli).
+struct Sold {
+    customer: Option<String>,
+    goods: i64,
+    lines: Vec<(String, i64)>,
+}
+
 struct Model {
     dues: HashMap<String, i64>,
     /// Stock in thousandths.
     stock: HashMap<String, i64>,
     /// Invoice id → (customer, goods, lines (item, milli)).
-    invoices: HashMap<String, (Option<String>, i64, Vec<(String, i64)>)>,
+    invoices: HashMap<String, Sold>,
     /// Invoices that started with nothing paid, no credit and no previous due: void candidates
     /// (whether they still are depends on what settled them since).
     unpaid: Vec<String>,
@@ -90,7 +97,7 @@ async fn a_random_sequence_of_money_operations_keeps_every_invariant(backend: Ba
             let mut lines = Vec::new();
             let mut taken = Vec::new();
             for _ in 0..=rng.below(3) {
-                let (item, price) = &items[rng.below(items.len() as i64) as usize];
+                let (item, _) = &items[rng.below(items.len() as i64) as usize];
                 let halves = 1 + rng.below(6);
                 let milli = halves * 500;
                 lines.push(json!({"item": item, "quantity": milli as f64 / 1000.0}));
@@ -178,7 +185,14 @@ async fn a_random_sequence_of_money_operations_keeps_every_invariant(backend: Ba
             if paid == 0 && credit == 0 && previous_due == 0 {
                 model.unpaid.push(id.clone());
             }
-            model.invoices.insert(id, (owner, goods, taken));
+            model.invoices.insert(
+                id,
+                Sold {
+                    customer: owner,
+                    goods,
+                    lines: taken,
+                },
+            );
             *done.entry("sale").or_default() += 1;
         } else if pick < 75 {
             // A payment on one of the customer's open invoices.
@@ -266,7 +280,11 @@ async fn a_random_sequence_of_money_operations_keeps_every_invariant(backend: Ba
                 .await;
             if voidable {
                 assert_eq!(r.status, StatusCode::OK, "step {step}: {:?}", r.body);
-                let (owner, goods, lines) = model.invoices.remove(&id).unwrap();
+                let Sold {
+                    customer: owner,
+                    goods,
+                    lines,
+                } = model.invoices.remove(&id).unwrap();
                 model.unpaid.retain(|o| *o != id);
                 if let Some(owner) = owner {
                     *model.dues.get_mut(&owner).unwrap() -= goods;
