@@ -90,7 +90,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(_) | StoreError::Raced => {
+            StoreError::Conflict(_) | StoreError::Raced | StoreError::GroupFailed(_) => {
                 tracing::warn!(cause = ?std::error::Error::source(&e), "database contention persisted");
                 let mut api =
                     ApiError::unavailable("Service temporarily unavailable. Please try again.");

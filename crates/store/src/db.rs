@@ -51,6 +51,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite only: the queue that lets concurrent writes share a commit.
+    group: Option<crate::group_commit::GroupCommit>,
 }
 
 /// How often a transaction that hit contention is run before the error is returned.
@@ -81,6 +83,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    group: None,
                 })
             }
             Backend::Sqlite => {
@@ -116,11 +119,16 @@ impl Db {
                     .await?;
                 Ok(Db {
                     read,
+                    group: Some(crate::group_commit::GroupCommit::start(write.clone())),
                     write,
                     backend,
                 })
             }
         }
+    }
+
+    pub(crate) fn group_commit(&self) -> Option<&crate::group_commit::GroupCommit> {
+        self.group.as_ref()
     }
 
     pub fn backend(&self) -> Backend {

@@ -14,6 +14,10 @@ pub enum StoreError {
     /// A compare-and-set found its row changed since it was read: the transaction is run again.
     #[error("row changed since it was read")]
     Raced,
+    /// The shared transaction of a group commit failed after this operation ran: none of its
+    /// writes exist, and it is run again.
+    #[error("shared transaction failed: {0}")]
+    GroupFailed(String),
     /// The database cannot be reached or the pool is exhausted.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -24,7 +28,10 @@ pub enum StoreError {
 impl StoreError {
     /// True when running the whole transaction again may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Conflict(_) | StoreError::Raced)
+        matches!(
+            self,
+            StoreError::Conflict(_) | StoreError::Raced | StoreError::GroupFailed(_)
+        )
     }
 }
 

@@ -11,6 +11,7 @@ pub mod db;
 pub mod due_adjustments;
 pub mod error;
 pub mod explain;
+pub mod group_commit;
 pub mod idempotency;
 pub mod invoices;
 pub mod items;

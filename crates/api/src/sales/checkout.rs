@@ -6,6 +6,7 @@
 //! `store::transact!`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
@@ -14,10 +15,11 @@ use axum::response::{IntoResponse, Response};
 use domain::sale::{self, Buyer, MoneyPart, PayMethod, SalePlan, SaleTerms};
 use domain::{Money, ObjectId, Quantity};
 use serde_json::{Value, json};
+use sqlx::AnyConnection;
+use store::StoreError;
 use store::invoices::{InvoiceRow, LineRow, Reduction};
 use store::items::{ItemRow, NewMovement};
 use store::ledger::{Entry, NewEntry};
-use store::{StoreError, Tx};
 
 use super::input::{self, Checkout, CheckoutBody};
 use super::output::{CustomerShape, ShopShape, invoice_json};
@@ -56,30 +58,47 @@ async fn sell(
     scope: Option<&store::idempotency::KeyScope>,
 ) -> Result<Response, ApiError> {
     let body: CheckoutBody = parse(raw.to_string().as_bytes())?;
-    let request = input::checkout(body)?;
-    let tenant = auth.tenant();
-    let (body, status, goods) = store::transact!(state.db, ApiError, |tx| {
-        let now = store::now_ms();
-        let sale = record(tx, auth, &request, now).await?;
-        let customer = match &sale.invoice.customer_id {
-            Some(id) => store::customers::get_any(tx, tenant, id).await?,
-            None => None,
-        };
-        let lines: Vec<&LineRow> = sale.lines.iter().collect();
-        let invoice = invoice_json(
-            &sale.invoice,
-            &lines,
-            CustomerShape::Full(customer.as_ref()),
-            ShopShape::Header(&auth.user),
-        );
-        let body = json!({"message": "Invoice created successfully", "invoice": invoice});
-        if let Some(scope) = scope {
-            store::idempotency::complete(tx, scope, 201, &body.to_string(), now).await?;
-        }
-        Ok((body, sale.invoice.payment_status.clone(), sale.plan.goods))
-    })?;
+    let request = Arc::new(input::checkout(body)?);
+    let (auth, scope) = (auth.clone(), scope.cloned());
+    // Sales that arrive together share one commit on SQLite (store::group_commit).
+    let (body, status, goods) = state
+        .db
+        .write_grouped(move |conn| {
+            let (auth, request, scope) = (auth.clone(), request.clone(), scope.clone());
+            Box::pin(async move { sell_in(conn, &auth, &request, scope.as_ref()).await })
+        })
+        .await?;
     record_sale(&status, goods);
     Ok((StatusCode::CREATED, JsonResponse(body)).into_response())
+}
+
+/// The sale and its response, inside the write; the response is stored for the idempotency key
+/// in the same transaction.
+async fn sell_in(
+    conn: &mut AnyConnection,
+    auth: &AuthUser,
+    request: &Checkout,
+    scope: Option<&store::idempotency::KeyScope>,
+) -> Result<(Value, String, i64), ApiError> {
+    let now = store::now_ms();
+    let tenant = auth.tenant();
+    let sale = record(conn, auth, request, now).await?;
+    let customer = match &sale.invoice.customer_id {
+        Some(id) => store::customers::get_any(conn, tenant, id).await?,
+        None => None,
+    };
+    let lines: Vec<&LineRow> = sale.lines.iter().collect();
+    let invoice = invoice_json(
+        &sale.invoice,
+        &lines,
+        CustomerShape::Full(customer.as_ref()),
+        ShopShape::Header(&auth.user),
+    );
+    let body = json!({"message": "Invoice created successfully", "invoice": invoice});
+    if let Some(scope) = scope {
+        store::idempotency::complete(conn, scope, 201, &body.to_string(), now).await?;
+    }
+    Ok((body, sale.invoice.payment_status.clone(), sale.plan.goods))
 }
 
 /// What a sale wrote.
@@ -90,7 +109,12 @@ struct Sale {
 }
 
 /// Writes the sale: stock, invoice, allocation, dues, ledger and bank balances.
-async fn record(tx: &mut Tx, auth: &AuthUser, r: &Checkout, now: i64) -> Result<Sale, ApiError> {
+async fn record(
+    tx: &mut AnyConnection,
+    auth: &AuthUser,
+    r: &Checkout,
+    now: i64,
+) -> Result<Sale, ApiError> {
     let tenant = auth.tenant();
     // 1. The customer's lock, and their dues.
     let buyer = match &r.customer_id {
@@ -302,7 +326,7 @@ async fn record(tx: &mut Tx, auth: &AuthUser, r: &Checkout, now: i64) -> Result<
 
 /// Moves `amount` of the customer's oldest outstanding balances onto the new invoice.
 async fn carry_forward(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     tenant: &str,
     customer: &str,
     amount: i64,
@@ -312,10 +336,13 @@ async fn carry_forward(
     let balances: Vec<i64> = open.iter().map(|o| o.balance_due).collect();
     let (takes, left) = sale::allocate_oldest_first(&balances, amount);
     if left > 0 {
-        // Dues and open balances disagree: the invariant is broken somewhere; refuse loudly.
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "previous due {amount} exceeds the open balances of customer {customer}"
-        )));
+        // Dues above the open balances (dues set outside invoices, e.g. imported): what is not
+        // on any invoice is carried from nowhere; the mismatch is not made worse.
+        tracing::warn!(
+            customer,
+            left,
+            "previous due exceeds the customer's open invoices"
+        );
     }
     for (item, take) in open.iter().zip(takes).filter(|(_, t)| *t > 0) {
         let status = sale::payment_status(item.total_amount, item.balance_due - take);
@@ -354,7 +381,7 @@ fn too_large() -> ApiError {
 
 /// The original's answer for an item that cannot be sold in this quantity.
 async fn stock_refusal(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     tenant: &str,
     id: &str,
     quantity: i64,
