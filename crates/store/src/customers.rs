@@ -223,14 +223,7 @@ pub async fn lock(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "update customers set updated_at = updated_at where id = $1 and tenant_id = $2 and deleted_at is null returning dues",
-    )
-    .bind(id)
-    .bind(tenant_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(dues,)| dues))
+    lock_row(conn, tenant_id, id, "and deleted_at is null").await
 }
 
 /// Like [`lock`], also for a deleted customer (a document of theirs still moves money).
@@ -239,13 +232,30 @@ pub async fn lock_any(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "update customers set updated_at = updated_at where id = $1 and tenant_id = $2 returning dues",
-    )
-    .bind(id)
-    .bind(tenant_id)
-    .fetch_optional(conn)
-    .await?;
+    lock_row(conn, tenant_id, id, "").await
+}
+
+/// PostgreSQL: `select … for update` (a no-op update would add a row version per sale to the
+/// hottest rows and slow every later reader of them). SQLite has no row locks and needs none:
+/// its write transaction already excludes every other writer.
+async fn lock_row(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    live: &str,
+) -> Result<Option<i64>, StoreError> {
+    let for_update = if conn.backend_name() == "PostgreSQL" {
+        " for update"
+    } else {
+        ""
+    };
+    let sql =
+        format!("select dues from customers where id = $1 and tenant_id = $2 {live}{for_update}");
+    let row: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|(dues,)| dues))
 }
 
