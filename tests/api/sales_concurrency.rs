@@ -14,6 +14,7 @@ use crate::shop::{Shop, paise};
 both_backends!(
     a_hundred_concurrent_sales_of_twenty_units_sell_exactly_twenty,
     concurrent_multi_item_sales_in_different_orders_all_succeed,
+    sales_refused_after_taking_stock_roll_back_alone_among_concurrent_ones,
     concurrent_payments_never_exceed_the_balance_and_credit_is_spent_once,
     idempotency_keys_make_a_sale_and_a_payment_happen_once,
 );
@@ -113,6 +114,33 @@ async fn concurrent_multi_item_sales_in_different_orders_all_succeed(backend: Ba
     }
     assert_eq!(total, 40 * 6 * 1000, "every unit sold exactly once");
     assert_eq!(shop.invoices().await.len(), 40);
+}
+
+/// On SQLite concurrent sales share one transaction (group commit): a sale refused after it took
+/// stock (a walk-in paying too little) must roll back alone, leaving its neighbours committed.
+async fn sales_refused_after_taking_stock_roll_back_alone_among_concurrent_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let shop = Shop::open(&app, "owner@shop.in").await;
+    let item = shop.item("Bulb", json!(40), json!(1000)).await;
+    let replies = join_all((0..60).map(|n| {
+        let paid = if n % 2 == 0 { 80 } else { 79 };
+        shop.sell(json!({"items": [{"item": item, "quantity": 2}], "paidAmount": paid}))
+    }))
+    .await;
+    let mut numbers = BTreeSet::new();
+    for (n, r) in replies.iter().enumerate() {
+        if n % 2 == 0 {
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+            numbers.insert(r.body["invoice"]["invoiceNo"].as_str().unwrap().to_owned());
+        } else {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+        }
+    }
+    let expected: BTreeSet<String> = (1..=30).map(|n| format!("INV-{n:05}")).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(shop.stock(&item).await, 1_000_000 - 30 * 2_000);
+    assert_eq!(shop.movements(&item).await.len(), 31);
+    assert_eq!(shop.invoices().await.len(), 30);
 }
 
 async fn concurrent_payments_never_exceed_the_balance_and_credit_is_spent_once(backend: Backend) {

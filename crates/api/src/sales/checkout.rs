@@ -80,9 +80,9 @@ async fn sell_in(
     request: &Checkout,
     scope: Option<&store::idempotency::KeyScope>,
 ) -> Result<(Value, String, i64), ApiError> {
-    let now = store::now_ms();
     let tenant = auth.tenant();
-    let sale = record(conn, auth, request, now).await?;
+    let sale = record(conn, auth, request).await?;
+    let now = sale.invoice.created_at;
     let customer = match &sale.invoice.customer_id {
         Some(id) => store::customers::get_any(conn, tenant, id).await?,
         None => None,
@@ -109,12 +109,8 @@ struct Sale {
 }
 
 /// Writes the sale: stock, invoice, allocation, dues, ledger and bank balances.
-async fn record(
-    tx: &mut AnyConnection,
-    auth: &AuthUser,
-    r: &Checkout,
-    now: i64,
-) -> Result<Sale, ApiError> {
+async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result<Sale, ApiError> {
+    let started = store::now_ms();
     let tenant = auth.tenant();
     // 1. The customer's lock, and their dues.
     let buyer = match &r.customer_id {
@@ -132,13 +128,16 @@ async fn record(
     }
     let mut items: BTreeMap<&str, ItemRow> = BTreeMap::new();
     for (&id, &quantity) in &wanted {
-        match store::items::take_stock(tx, tenant, id, quantity, now).await? {
+        match store::items::take_stock(tx, tenant, id, quantity, started).await? {
             Some(item) => {
                 items.insert(id, item);
             }
             None => return Err(stock_refusal(tx, tenant, id, quantity).await?),
         }
     }
+    // The sale's time is read under its locks, so documents and ledger rows of one customer and
+    // one item are ordered as they were committed.
+    let now = store::now_ms();
     // 3. Lines priced by the server: the item's selling price unless the cashier overrode it.
     let invoice_id = ObjectId::new().to_hex();
     let mut lines = Vec::with_capacity(r.lines.len());

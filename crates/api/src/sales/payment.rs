@@ -124,8 +124,8 @@ async fn receive(
     let payment = input::payment(body, default_method)?;
     let tenant = auth.tenant();
     let body = store::transact!(state.db, ApiError, |tx| {
-        let now = store::now_ms();
-        let invoice = apply(tx, tenant, &id, &payment, now).await?;
+        let invoice = apply(tx, tenant, &id, &payment).await?;
+        let now = invoice.updated_at;
         let customer = match &invoice.customer_id {
             Some(c) => store::customers::get_any(tx, tenant, c).await?,
             None => None,
@@ -152,14 +152,10 @@ async fn receive(
 }
 
 /// Applies the payment and returns the invoice as it is afterwards.
-async fn apply(
-    tx: &mut Tx,
-    tenant: &str,
-    id: &str,
-    p: &Payment,
-    now: i64,
-) -> Result<InvoiceRow, ApiError> {
+async fn apply(tx: &mut Tx, tenant: &str, id: &str, p: &Payment) -> Result<InvoiceRow, ApiError> {
     let invoice = lock_invoice(tx, tenant, id).await?;
+    // Read under the lock: the customer's ledger stays in commit order.
+    let now = store::now_ms();
     if invoice.is_deleted != 0 {
         return Err(ApiError::bad_request("Invoice is void"));
     }

@@ -25,16 +25,16 @@ pub async fn delete(
 ) -> Result<JsonResponse<Value>, ApiError> {
     let id = invoice_id(&id)?;
     let tenant = auth.tenant();
-    store::transact!(state.db, ApiError, |tx| {
-        void(tx, tenant, &id, store::now_ms()).await
-    })?;
+    store::transact!(state.db, ApiError, |tx| { void(tx, tenant, &id).await })?;
     Ok(JsonResponse(
         json!({"message": "Invoice voided successfully"}),
     ))
 }
 
-async fn void(tx: &mut Tx, tenant: &str, id: &str, now: i64) -> Result<(), ApiError> {
+async fn void(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), ApiError> {
     let invoice = lock_invoice(tx, tenant, id).await?;
+    // Read under the lock: ledger and stock rows stay in commit order.
+    let now = store::now_ms();
     if invoice.is_deleted != 0 {
         return Err(ApiError::bad_request("Invoice is void"));
     }
