@@ -307,4 +307,53 @@ async fn idempotency_keys_make_a_sale_and_a_payment_happen_once(backend: Backend
     );
     assert_eq!(shop.dues(&c).await, 23_000);
     assert_eq!(shop.ledger(&c).await.len(), 3);
+    // A request whose stale claim was taken over by a later one cannot store its outcome (its
+    // transaction rolls back): only the claim's owner completes a key.
+    let tenant = app.get("/api/auth/profile", shop.t()).await.body["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = "stale-1";
+    sqlx::query(
+        "insert into idempotency_keys (tenant_id, method, route, key, request_hash, state, created_at, updated_at) \
+         values ($1, 'POST', '/api/pos/invoice', $2, 'h', 'in_progress', 1, 1)",
+    )
+    .bind(&tenant)
+    .bind(key)
+    .execute(app.db.writer())
+    .await
+    .unwrap();
+    let first_claim = store::idempotency::KeyScope {
+        tenant_id: tenant.clone(),
+        method: "POST".into(),
+        route: "/api/pos/invoice".into(),
+        key: key.into(),
+        request_hash: "h".into(),
+        claimed_at: 1,
+    };
+    let taken = post_with_key(
+        &app,
+        &shop,
+        Method::POST,
+        "/api/pos/invoice",
+        key,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        taken.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another body's stale key is still that body's"
+    );
+    sqlx::query("update idempotency_keys set updated_at = 2 where key = $1")
+        .bind(key)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let outcome = store::idempotency::complete(&mut tx, &first_claim, 201, "{}", 3).await;
+    assert!(
+        matches!(outcome, Err(store::StoreError::KeyTakenOver)),
+        "{outcome:?}"
+    );
 }

@@ -12,7 +12,50 @@ both_backends!(
     a_void_restores_stock_and_dues_and_leaves_a_readable_document,
     a_void_is_refused_once_money_credit_or_carried_dues_touched_the_invoice,
     another_shop_gets_404_for_every_invoice_and_sees_none,
+    a_named_bank_account_is_checked_even_when_change_takes_all_of_its_money,
 );
+
+async fn a_named_bank_account_is_checked_even_when_change_takes_all_of_its_money(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let shop = Shop::open(&app, "owner@shop.in").await;
+    let other = Shop::open(&app, "other@shop.in").await;
+    let foreign = other.bank("444455556666").await;
+    let own = shop.bank("777788889999").await;
+    let item = shop.item("Pen", json!(50), json!(100)).await;
+    let c = shop.customer("9000000015").await;
+    shop.sold(
+        json!({"customerId": c, "items": [{"item": item, "quantity": 2}], "paidAmount": 150}),
+    )
+    .await;
+    assert_eq!(shop.dues(&c).await, -5_000);
+    // Credit pays the 50; the 20 handed over by UPI all comes back as change.
+    for account in [json!("65a1b2c3d4e5f60718293a4b"), json!(foreign)] {
+        let r = shop
+            .sell(json!({"customerId": c, "items": [{"item": item, "quantity": 1}], "creditApplied": 50, "paidAmount": 20,
+                "changeReturned": 20, "paymentMethod": "upi", "bankAccount": account}))
+            .await;
+        assert_eq!(
+            (r.status, r.message()),
+            (
+                StatusCode::BAD_REQUEST,
+                "Bank account not found or unauthorized"
+            ),
+            "{:?}",
+            r.body
+        );
+    }
+    let inv = shop
+        .sold(json!({"customerId": c, "items": [{"item": item, "quantity": 1}], "creditApplied": 50, "paidAmount": 20,
+            "changeReturned": 20, "paymentMethod": "upi", "bankAccount": own}))
+        .await;
+    assert_eq!(
+        (inv["paymentMethod"].as_str(), inv["bankAccount"].as_str()),
+        (Some("credit"), Some(own.as_str()))
+    );
+    assert_eq!(shop.balance(&own).await, 0);
+    assert_eq!(other.balance(&foreign).await, 0);
+    assert_eq!(shop.dues(&c).await, 0);
+}
 
 async fn payments_are_capped_at_the_balance_and_write_one_ledger_row_each(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -158,6 +201,11 @@ async fn a_void_restores_stock_and_dues_and_leaves_a_readable_document(backend: 
     // Still readable by id; gone from lists and summaries.
     let doc = shop.invoice(id).await;
     assert_eq!(doc["isDeleted"], true);
+    assert_eq!(
+        (paise(&doc["balanceDue"]), doc["paymentStatus"].as_str()),
+        (18_000, Some("unpaid")),
+        "a void keeps its figures; it counts in no sum"
+    );
     assert!(doc["deletedAt"].is_string());
     let s3 = app
         .get(&format!("/api/sales-invoice/invoice/{id}"), shop.t())
@@ -229,7 +277,14 @@ async fn a_void_is_refused_once_money_credit_or_carried_dues_touched_the_invoice
     let carrier = shop
         .sold(json!({"customerId": c, "items": [{"item": item, "quantity": 1}], "previousDueAmount": 50, "paymentMethod": "due"}))
         .await;
+    // Nothing stayed on a free invoice, but money was received with it (kept as credit).
+    let c2 = shop.customer("9000000016").await;
+    let free = shop
+        .sold(json!({"customerId": c2, "items": [{"item": item, "quantity": 1}], "discount": 30, "paidAmount": 5}))
+        .await;
+    assert_eq!(paise(&free["paidAmount"]), 0);
     for (inv, reason) in [
+        (&free, "money was received on it"),
         (&paid, "money was received on it"),
         (
             &carried,
@@ -245,9 +300,10 @@ async fn a_void_is_refused_once_money_credit_or_carried_dues_touched_the_invoice
             r.message()
         );
     }
-    assert_eq!(shop.stock(&item).await, 97_000);
+    assert_eq!(shop.stock(&item).await, 96_000);
     assert_eq!(shop.dues(&c).await, 8_000);
     assert_eq!(ledger_sum(&shop.ledger(&c).await), 8_000);
+    assert_eq!(shop.dues(&c2).await, -500);
 }
 
 async fn another_shop_gets_404_for_every_invoice_and_sees_none(backend: Backend) {

@@ -119,8 +119,8 @@ async fn apply(
         .collect();
     let id = ObjectId::new().to_hex();
     let ledger_id = ObjectId::new().to_hex();
-    let now = store::now_ms();
     let response = store::transact!(state.db, ApiError, |tx| {
+        let now = store::now_ms();
         let applied = store::due_adjustments::apply(
             tx,
             auth.tenant(),

@@ -101,6 +101,9 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(cause = ?std::error::Error::source(&e), "database unavailable");
                 ApiError::unavailable("Service temporarily unavailable. Please try again.")
             }
+            StoreError::KeyTakenOver => {
+                ApiError::conflict("A request with this Idempotency-Key is still being processed")
+            }
             other => ApiError::internal(other),
         }
     }

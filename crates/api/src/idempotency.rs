@@ -48,14 +48,16 @@ pub async fn claim(
             "Idempotency-Key must be at most 255 characters",
         ));
     }
+    let now = store::now_ms();
     let scope = KeyScope {
         tenant_id: tenant.to_owned(),
         method: method.to_owned(),
         route: route.to_owned(),
         key: key.to_owned(),
         request_hash: request_hash(body),
+        claimed_at: now,
     };
-    match store::idempotency::begin(&state.db, &scope, store::now_ms(), STALE_MS).await? {
+    match store::idempotency::begin(&state.db, &scope, now, STALE_MS).await? {
         Begin::Run => Ok(Claim::Run(scope)),
         Begin::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);

@@ -316,21 +316,22 @@ pub fn payment_status(total: i64, balance_due: i64) -> &'static str {
     }
 }
 
-/// The sale's recorded `paymentMethod` and `paidViaMethod` (reference §5.3 step 9): credit the
-/// cashier chose together with money makes it `split`, credit alone `credit`.
+/// The sale's recorded `paymentMethod` and `paidViaMethod` (reference §5.3 step 9): credit spent
+/// on the invoice (asked for or applied automatically) together with money makes it `split`,
+/// credit alone `credit`.
 pub fn recorded_methods(
     requested: PayMethod,
-    requested_credit: i64,
+    credit: i64,
     applied: i64,
 ) -> (PayMethod, Option<PayMethod>) {
-    let method = match (requested_credit > 0, applied > 0) {
+    let method = match (credit > 0, applied > 0) {
         (true, true) => PayMethod::Split,
         (true, false) => PayMethod::Credit,
         _ => requested,
     };
     let via = if applied > 0 {
         Some(requested)
-    } else if requested_credit > 0 {
+    } else if credit > 0 {
         Some(PayMethod::Credit)
     } else {
         None

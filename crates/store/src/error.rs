@@ -18,6 +18,10 @@ pub enum StoreError {
     /// writes exist, and it is run again.
     #[error("shared transaction failed: {0}")]
     GroupFailed(String),
+    /// An idempotency key this request claimed was taken over by a later request with the same
+    /// key (the claim had gone stale): this request must not store its outcome.
+    #[error("idempotency key taken over by another request")]
+    KeyTakenOver,
     /// The database cannot be reached or the pool is exhausted.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),

@@ -60,16 +60,21 @@ impl GroupCommit {
 
 async fn run_batches(writer: AnyPool, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
-        let mut runs = vec![first.run];
-        let mut told = vec![first.committed];
-        while runs.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    runs.push(job.run);
-                    told.push(job.committed);
-                }
-                Err(_) => break,
+        let (mut runs, mut told) = (Vec::new(), Vec::new());
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            // Nobody waits for it any more (the request timed out or the client left): do not
+            // commit a sale whose caller was told it failed.
+            if !job.committed.is_closed() {
+                runs.push(job.run);
+                told.push(job.committed);
             }
+            if runs.len() < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        if runs.is_empty() {
+            continue;
         }
         let outcome = run_batch(&writer, runs).await.map_err(|e| e.to_string());
         for committed in told {
@@ -187,16 +192,15 @@ where
     let committed = outcome
         .await
         .map_err(|_| StoreError::Unavailable(sqlx::Error::WorkerCrashed))?;
-    let result = slot
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .unwrap_or_else(|| Err(StoreError::Unavailable(sqlx::Error::WorkerCrashed).into()));
+    let result = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     match (committed, result) {
         // The operation's own refusal (its writes were rolled back to its savepoint).
-        (_, Err(e)) => Err(e),
-        (Ok(()), Ok(value)) => Ok(value),
-        // The shared transaction failed: nothing of this operation exists; run it again.
-        (Err(message), Ok(_)) => Err(StoreError::GroupFailed(message).into()),
+        (_, Some(Err(e))) => Err(e),
+        (Ok(()), Some(Ok(value))) => Ok(value),
+        // It panicked: its writes were rolled back.
+        (Ok(()), None) => Err(StoreError::Unavailable(sqlx::Error::WorkerCrashed).into()),
+        // The shared transaction failed (before or after this operation ran): nothing of it
+        // exists; run it again.
+        (Err(message), _) => Err(StoreError::GroupFailed(message).into()),
     }
 }

@@ -14,6 +14,9 @@ pub struct KeyScope {
     pub route: String,
     pub key: String,
     pub request_hash: String,
+    /// When this request claimed the key (the marker's `updated_at`): completing or releasing
+    /// checks it, so a request whose stale marker was taken over cannot store its answer too.
+    pub claimed_at: i64,
 }
 
 /// What to do with a request that carries a key.
@@ -97,6 +100,8 @@ pub async fn begin(
 }
 
 /// Stores the response of the operation (inside its transaction for a 2xx; alone for a 4xx).
+/// [`StoreError::KeyTakenOver`] when another request took the key over meanwhile: the caller's
+/// transaction must then roll back.
 pub async fn complete(
     conn: &mut AnyConnection,
     scope: &KeyScope,
@@ -104,9 +109,9 @@ pub async fn complete(
     body: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let done = sqlx::query(
         "update idempotency_keys set state = 'done', response_status = $5, response_body = $6, updated_at = $7 \
-         where tenant_id = $1 and method = $2 and route = $3 and key = $4",
+         where tenant_id = $1 and method = $2 and route = $3 and key = $4 and state = 'in_progress' and updated_at = $8",
     )
     .bind(&scope.tenant_id)
     .bind(&scope.method)
@@ -115,19 +120,24 @@ pub async fn complete(
     .bind(i64::from(status))
     .bind(body)
     .bind(now)
+    .bind(scope.claimed_at)
     .execute(conn)
     .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::KeyTakenOver);
+    }
     Ok(())
 }
 
 /// Frees the key after a server error, so the client may try again.
 pub async fn release(db: &Db, scope: &KeyScope) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    sqlx::query("delete from idempotency_keys where tenant_id = $1 and method = $2 and route = $3 and key = $4 and state = 'in_progress'")
+    sqlx::query("delete from idempotency_keys where tenant_id = $1 and method = $2 and route = $3 and key = $4 and state = 'in_progress' and updated_at = $5")
         .bind(&scope.tenant_id)
         .bind(&scope.method)
         .bind(&scope.route)
         .bind(&scope.key)
+        .bind(scope.claimed_at)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

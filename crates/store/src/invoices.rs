@@ -328,7 +328,8 @@ pub async fn settle_oldest_first(
 }
 
 /// Voids an invoice when nothing but its goods ever touched it (nothing paid, no credit, no
-/// returns, no previous due carried in or out); false otherwise or when already void.
+/// returns, no previous due carried in or out, no money received with it at all); false
+/// otherwise or when already void. Its `balance_due` is kept (voids count in no sum).
 pub async fn void(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -336,9 +337,10 @@ pub async fn void(
     now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "update invoices set is_deleted = 1, deleted_at = $3, balance_due = 0, version = version + 1, updated_at = $3 \
+        "update invoices set is_deleted = 1, deleted_at = $3, version = version + 1, updated_at = $3 \
          where id = $1 and tenant_id = $2 and is_deleted = 0 and paid_amount = 0 and credit_applied = 0 and returned_amount = 0 \
-             and has_returns = 0 and previous_due_amount = 0 and carried_forward_amount = 0",
+             and has_returns = 0 and previous_due_amount = 0 and carried_forward_amount = 0 \
+             and not exists (select 1 from ledger_transactions t where t.invoice_id = $1 and t.type = 'payment')",
     )
     .bind(id)
     .bind(tenant_id)
@@ -346,6 +348,23 @@ pub async fn void(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether money was received with the invoice (a `payment` ledger row names it), also when none
+/// of it stayed on the invoice (a zero total, all kept as credit).
+pub async fn received_money(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "select 1 from ledger_transactions where invoice_id = $1 and tenant_id = $2 and type = 'payment' limit 1",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
 }
 
 /// The sales-invoice page's figures, over invoices that are not void.

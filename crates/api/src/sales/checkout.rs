@@ -1,9 +1,10 @@
 //! P1 `POST /api/pos/invoice`: the POS sale, in one transaction (SPEC §2, §3.1).
 //!
-//! Locks are taken in one global order by every money operation (customer, then invoices, then
-//! items by id, then bank accounts by id, then the counter), so concurrent sales and payments
-//! wait for each other instead of deadlocking; what contention remains is retried by
-//! `store::transact!`.
+//! Locks are taken in one order: the customer, then items by id, then bank accounts by id, then
+//! the shop's invoice counter, then the customer's older invoices. Payments, voids and due
+//! adjustments take the customer first too, so everything touching a customer's invoices is
+//! serialized by that lock and concurrent operations wait instead of deadlocking; what contention
+//! remains is retried by `Db::write_grouped`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -135,11 +136,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
             None => return Err(stock_refusal(tx, tenant, id, quantity).await?),
         }
     }
-    // The sale's time is read under its locks, so documents and ledger rows of one customer and
-    // one item are ordered as they were committed.
-    let now = store::now_ms();
     // 3. Lines priced by the server: the item's selling price unless the cashier overrode it.
-    let invoice_id = ObjectId::new().to_hex();
     let mut lines = Vec::with_capacity(r.lines.len());
     let (mut subtotal, mut cost_of_goods) = (0i64, 0i64);
     for (n, l) in r.lines.iter().enumerate() {
@@ -161,7 +158,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
         }
         lines.push(LineRow {
             id: ObjectId::new().to_hex(),
-            invoice_id: invoice_id.clone(),
+            invoice_id: String::new(),
             line_no: n as i64,
             item_id: item.id.clone(),
             name: item.name.clone(),
@@ -194,15 +191,21 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
         }
     })?;
     let kept = sale::kept_parts(&r.parts, r.change_returned);
-    // 5. Money into bank accounts, accounts in id order.
+    // 5. Money into bank accounts, accounts in id order. Every account the request names is
+    // checked, also one that receives nothing once the change is taken out.
     let mut into_accounts: BTreeMap<&str, i64> = BTreeMap::new();
+    for part in &r.parts {
+        if let Some(account) = &part.account {
+            into_accounts.entry(account.as_str()).or_default();
+        }
+    }
     for part in &kept {
         if let Some(account) = &part.account {
             *into_accounts.entry(account.as_str()).or_default() += part.amount;
         }
     }
     for (&account, &amount) in &into_accounts {
-        if !store::bank_accounts::move_money(tx, tenant, account, amount, now).await? {
+        if !store::bank_accounts::move_money(tx, tenant, account, amount, started).await? {
             return Err(
                 ApiError::bad_request("Bank account not found or unauthorized")
                     .with("field", "bankAccount"),
@@ -212,12 +215,19 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
     // 6. The number, from the shop's counter (held until commit: consecutive, gap-free).
     let number = store::counters::next(tx, tenant, "invoice").await?;
     let invoice_no = store::counters::document_number("INV", number);
+    // The sale's time is read under the last of its locks, so numbers, documents and ledger rows
+    // are ordered as they were committed.
+    let now = store::now_ms();
+    let invoice_id = ObjectId::new().to_hex();
+    for line in &mut lines {
+        line.invoice_id = invoice_id.clone();
+    }
     // 7. A rolled-in previous due carries the oldest outstanding balances onto this invoice.
     if let (Some(customer), true) = (&r.customer_id, r.previous_due > 0) {
         carry_forward(tx, tenant, customer, r.previous_due, now).await?;
     }
     // 8. The invoice, its lines and the stock ledger.
-    let (method, via) = sale::recorded_methods(r.method, r.credit_applied, plan.applied);
+    let (method, via) = sale::recorded_methods(r.method, plan.credit_applied, plan.applied);
     let split = if r.method == PayMethod::Split {
         split_details(&r.parts)
     } else {

@@ -38,19 +38,20 @@ async fn void(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), ApiError> {
     if invoice.is_deleted != 0 {
         return Err(ApiError::bad_request("Invoice is void"));
     }
-    let reason = if invoice.paid_amount > 0 {
-        Some("money was received on it")
-    } else if invoice.credit_applied > 0 {
-        Some("customer credit was applied to it")
-    } else if invoice.has_returns != 0 || invoice.returned_amount > 0 {
-        Some("it has returns")
-    } else if invoice.previous_due_amount > 0 {
-        Some("it carries a previous due")
-    } else if invoice.carried_forward_amount > 0 {
-        Some("its balance was carried forward to a later invoice")
-    } else {
-        None
-    };
+    let reason =
+        if invoice.paid_amount > 0 || store::invoices::received_money(tx, tenant, id).await? {
+            Some("money was received on it")
+        } else if invoice.credit_applied > 0 {
+            Some("customer credit was applied to it")
+        } else if invoice.has_returns != 0 || invoice.returned_amount > 0 {
+            Some("it has returns")
+        } else if invoice.previous_due_amount > 0 {
+            Some("it carries a previous due")
+        } else if invoice.carried_forward_amount > 0 {
+            Some("its balance was carried forward to a later invoice")
+        } else {
+            None
+        };
     if let Some(reason) = reason {
         return Err(ApiError::bad_request(format!(
             "Cannot delete invoice {}: {reason}. Make a return instead.",
