@@ -32,6 +32,21 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// The daily figures the dashboard reads.
+    Aggregates {
+        #[command(subcommand)]
+        command: AggregatesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AggregatesCommand {
+    /// Recompute a shop's daily figures from its invoices and ledger.
+    Rebuild {
+        /// The shop's account e-mail or id.
+        #[arg(long)]
+        shop: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +98,9 @@ fn main() -> ExitCode {
             Command::Serve { no_migrate } => serve(config, !no_migrate).await,
             Command::Migrate => migrate(config).await,
             Command::Jobs { command } => bizzai::jobs_cli::run(config, command.into()).await,
+            Command::Aggregates {
+                command: AggregatesCommand::Rebuild { shop },
+            } => bizzai::aggregates_cli::rebuild(config, &shop).await,
         }
     });
     match result {

@@ -10,6 +10,7 @@ mod auth_sessions;
 mod cashbank;
 mod cli;
 mod customers;
+mod dashboard;
 mod due;
 mod http_basics;
 mod inventory;

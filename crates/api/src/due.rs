@@ -132,6 +132,7 @@ async fn apply(
             ledger,
             &notes,
             now,
+            &crate::sales::local_date(&auth.user.timezone, now),
         )
         .await?;
         match applied {

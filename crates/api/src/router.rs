@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
-use crate::{cashbank, customers, due, health, jobs_api, sales, users};
+use crate::{cashbank, customers, due, health, jobs_api, reports, sales, users};
 
 pub fn build(state: AppState) -> Router {
     let settings = state.settings.clone();
@@ -98,6 +98,10 @@ pub fn build(state: AppState) -> Router {
             "/api/sales-invoice/invoice/{id}/mark-paid",
             put(sales::payment::mark_paid),
         )
+        // reports
+        .route("/api/reports/dashboard-stats", get(reports::dashboard))
+        .route("/api/reports/stock", get(reports::stock))
+        .route("/api/reports/customers", get(reports::customers))
         // bank accounts, and the lists bizzai does not keep
         .route(
             "/api/cashbank/accounts",

@@ -51,6 +51,7 @@ pub async fn apply(
     ledger_method: &str,
     notes: &str,
     now: i64,
+    local_date: &str,
 ) -> Result<Applied, StoreError> {
     let updated: Option<(i64,)> = sqlx::query_as(
         "update customers set dues = dues - $3, updated_at = $4 where id = $1 and tenant_id = $2 and deleted_at is null and dues >= $3 \
@@ -107,6 +108,7 @@ pub async fn apply(
             notes,
             description: "Due adjustment".into(),
             created_at: now,
+            local_date,
         }],
     )
     .await?;

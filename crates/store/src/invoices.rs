@@ -123,9 +123,18 @@ pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), Stor
     .bind(i.deleted_at)
     .bind(i.created_at)
     .bind(i.updated_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    crate::aggregates::add_sale(
+        conn,
+        &i.tenant_id,
+        &i.local_date,
+        &i.payment_method,
+        1,
+        i.goods() - i.returned_amount,
+        i.cost_of_goods,
+    )
+    .await
 }
 
 pub async fn insert_lines(
@@ -336,18 +345,33 @@ pub async fn void(
     id: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let voided: Option<(String, String, i64, i64)> = sqlx::query_as(
         "update invoices set is_deleted = 1, deleted_at = $3, version = version + 1, updated_at = $3 \
          where id = $1 and tenant_id = $2 and is_deleted = 0 and paid_amount = 0 and credit_applied = 0 and returned_amount = 0 \
              and has_returns = 0 and previous_due_amount = 0 and carried_forward_amount = 0 \
-             and not exists (select 1 from ledger_transactions t where t.invoice_id = $1 and t.type = 'payment')",
+             and not exists (select 1 from ledger_transactions t where t.invoice_id = $1 and t.type = 'payment') \
+         returning local_date, payment_method, subtotal - discount, cost_of_goods",
     )
     .bind(id)
     .bind(tenant_id)
     .bind(now)
-    .execute(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let Some((local_date, method, goods, cost_of_goods)) = voided else {
+        return Ok(false);
+    };
+    // The figures of the invoice's own day.
+    crate::aggregates::add_sale(
+        conn,
+        tenant_id,
+        &local_date,
+        &method,
+        -1,
+        goods,
+        cost_of_goods,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Whether money was received with the invoice (a `payment` ledger row names it), also when none

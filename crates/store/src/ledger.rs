@@ -53,17 +53,20 @@ pub struct NewEntry<'a> {
     pub notes: &'a str,
     pub description: String,
     pub created_at: i64,
+    /// The shop's local date of `created_at`.
+    pub local_date: &'a str,
 }
 
-/// Writes the rows in one statement.
+/// Writes the rows in one statement; money received (`payment`) and handed back (`refund`) also
+/// moves the day's collections.
 pub async fn insert(conn: &mut AnyConnection, rows: &[NewEntry<'_>]) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
     let sql = format!(
         "insert into ledger_transactions (id, tenant_id, customer_id, invoice_id, due_adjustment_id, type, amount, effect, \
-         payment_method, bank_account_id, reference, notes, description, created_at) values {}",
-        crate::value_rows(rows.len(), 14)
+         payment_method, bank_account_id, reference, notes, description, created_at, local_date) values {}",
+        crate::value_rows(rows.len(), 15)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for r in rows {
@@ -81,8 +84,24 @@ pub async fn insert(conn: &mut AnyConnection, rows: &[NewEntry<'_>]) -> Result<(
             .bind(r.reference)
             .bind(r.notes)
             .bind(r.description.as_str())
-            .bind(r.created_at);
+            .bind(r.created_at)
+            .bind(r.local_date);
     }
-    query.execute(conn).await?;
+    query.execute(&mut *conn).await?;
+    for r in rows {
+        let amount = match r.entry {
+            Entry::Payment => r.amount,
+            Entry::Refund => -r.amount,
+            _ => continue,
+        };
+        crate::aggregates::add_collection(
+            &mut *conn,
+            r.tenant_id,
+            r.local_date,
+            r.payment_method,
+            amount,
+        )
+        .await?;
+    }
     Ok(())
 }

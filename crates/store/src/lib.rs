@@ -4,6 +4,7 @@
 //! places where the dialects differ branch on [`Backend`]. Every function that touches a shop's
 //! data takes the tenant id as a required argument.
 
+pub mod aggregates;
 pub mod bank_accounts;
 pub mod counters;
 pub mod customers;
@@ -17,6 +18,7 @@ pub mod invoices;
 pub mod items;
 pub mod ledger;
 pub mod migrate;
+pub mod reports;
 pub mod reset_tokens;
 pub mod secrets;
 pub mod sessions;

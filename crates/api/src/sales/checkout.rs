@@ -218,6 +218,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
     // The sale's time is read under the last of its locks, so numbers, documents and ledger rows
     // are ordered as they were committed.
     let now = store::now_ms();
+    let day = local_date(&auth.user.timezone, now);
     let invoice_id = ObjectId::new().to_hex();
     for line in &mut lines {
         line.invoice_id = invoice_id.clone();
@@ -261,7 +262,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
         split_payment_details: split,
         has_returns: 0,
         cost_of_goods,
-        local_date: local_date(&auth.user.timezone, now),
+        local_date: day.clone(),
         version: 1,
         is_deleted: 0,
         deleted_at: None,
@@ -306,6 +307,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
             notes: "",
             description: format!("Sale invoice {invoice_no}"),
             created_at: now,
+            local_date: &day,
         });
     }
     for part in &kept {
@@ -323,6 +325,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
             notes: "",
             description: format!("Payment received for invoice {invoice_no}"),
             created_at: now,
+            local_date: &day,
         });
     }
     store::ledger::insert(tx, &entries).await?;

@@ -124,7 +124,7 @@ async fn receive(
     let payment = input::payment(body, default_method)?;
     let tenant = auth.tenant();
     let body = store::transact!(state.db, ApiError, |tx| {
-        let invoice = apply(tx, tenant, &id, &payment).await?;
+        let invoice = apply(tx, tenant, &auth.user.timezone, &id, &payment).await?;
         let now = invoice.updated_at;
         let customer = match &invoice.customer_id {
             Some(c) => store::customers::get_any(tx, tenant, c).await?,
@@ -152,7 +152,13 @@ async fn receive(
 }
 
 /// Applies the payment and returns the invoice as it is afterwards.
-async fn apply(tx: &mut Tx, tenant: &str, id: &str, p: &Payment) -> Result<InvoiceRow, ApiError> {
+async fn apply(
+    tx: &mut Tx,
+    tenant: &str,
+    timezone: &str,
+    id: &str,
+    p: &Payment,
+) -> Result<InvoiceRow, ApiError> {
     let invoice = lock_invoice(tx, tenant, id).await?;
     // Read under the lock: the customer's ledger stays in commit order.
     let now = store::now_ms();
@@ -211,6 +217,7 @@ async fn apply(tx: &mut Tx, tenant: &str, id: &str, p: &Payment) -> Result<Invoi
             notes: &p.notes,
             description: format!("Payment received for invoice {}", invoice.invoice_no),
             created_at: now,
+            local_date: &super::local_date(timezone, now),
         }],
     )
     .await?;

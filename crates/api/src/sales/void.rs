@@ -25,13 +25,15 @@ pub async fn delete(
 ) -> Result<JsonResponse<Value>, ApiError> {
     let id = invoice_id(&id)?;
     let tenant = auth.tenant();
-    store::transact!(state.db, ApiError, |tx| { void(tx, tenant, &id).await })?;
+    store::transact!(state.db, ApiError, |tx| {
+        void(tx, tenant, &auth.user.timezone, &id).await
+    })?;
     Ok(JsonResponse(
         json!({"message": "Invoice voided successfully"}),
     ))
 }
 
-async fn void(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), ApiError> {
+async fn void(tx: &mut Tx, tenant: &str, timezone: &str, id: &str) -> Result<(), ApiError> {
     let invoice = lock_invoice(tx, tenant, id).await?;
     // Read under the lock: ledger and stock rows stay in commit order.
     let now = store::now_ms();
@@ -101,6 +103,7 @@ async fn void(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), ApiError> {
                 notes: "",
                 description: format!("Invoice {} voided", invoice.invoice_no),
                 created_at: now,
+                local_date: &super::local_date(timezone, now),
             }],
         )
         .await?;
