@@ -5,6 +5,7 @@ pub mod aggregates_cli;
 pub mod config;
 pub mod jobs_cli;
 pub mod secrets;
+pub mod seed_demo;
 pub mod startup;
 pub mod telemetry;
 

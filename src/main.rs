@@ -32,6 +32,20 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Create demo shops (items, customers, a year of sales) and print their logins.
+    SeedDemo {
+        /// Invoices per shop.
+        #[arg(long, default_value_t = 1_000)]
+        invoices: u64,
+        #[arg(long, default_value_t = 1)]
+        shops: u32,
+        /// Items per shop.
+        #[arg(long, default_value_t = 2_000)]
+        items: u32,
+        /// Customers per shop.
+        #[arg(long, default_value_t = 1_000)]
+        customers: u32,
+    },
     /// The daily figures the dashboard reads.
     Aggregates {
         #[command(subcommand)]
@@ -98,6 +112,20 @@ fn main() -> ExitCode {
             Command::Serve { no_migrate } => serve(config, !no_migrate).await,
             Command::Migrate => migrate(config).await,
             Command::Jobs { command } => bizzai::jobs_cli::run(config, command.into()).await,
+            Command::SeedDemo {
+                invoices,
+                shops,
+                items,
+                customers,
+            } => {
+                let options = bizzai::seed_demo::Options {
+                    shops,
+                    items,
+                    customers,
+                    invoices,
+                };
+                bizzai::seed_demo::run(config, options).await
+            }
             Command::Aggregates {
                 command: AggregatesCommand::Rebuild { shop },
             } => bizzai::aggregates_cli::rebuild(config, &shop).await,

@@ -25,6 +25,7 @@ mod sales_concurrency;
 mod sales_model;
 mod sales_payments;
 mod sales_pos;
+mod seed_demo;
 mod shop;
 mod smtp_sink;
 mod storage;

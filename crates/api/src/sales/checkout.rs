@@ -82,7 +82,7 @@ async fn sell_in(
     scope: Option<&store::idempotency::KeyScope>,
 ) -> Result<(Value, String, i64), ApiError> {
     let tenant = auth.tenant();
-    let sale = record(conn, auth, request).await?;
+    let sale = record(conn, auth, request, None).await?;
     let now = sale.invoice.created_at;
     let customer = match &sale.invoice.customer_id {
         Some(id) => store::customers::get_any(conn, tenant, id).await?,
@@ -103,15 +103,22 @@ async fn sell_in(
 }
 
 /// What a sale wrote.
-struct Sale {
-    invoice: InvoiceRow,
-    lines: Vec<LineRow>,
-    plan: SalePlan,
+pub struct Sale {
+    pub invoice: InvoiceRow,
+    pub lines: Vec<LineRow>,
+    pub plan: SalePlan,
 }
 
-/// Writes the sale: stock, invoice, allocation, dues, ledger and bank balances.
-async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result<Sale, ApiError> {
-    let started = store::now_ms();
+/// Writes the sale: stock, invoice, allocation, dues, ledger and bank balances. `at` dates it in
+/// the past (demo data); the API always passes `None` (now, read under the sale's locks).
+pub async fn record(
+    tx: &mut AnyConnection,
+    auth: &AuthUser,
+    r: &Checkout,
+    at: Option<i64>,
+) -> Result<Sale, ApiError> {
+    let clock = || at.unwrap_or_else(store::now_ms);
+    let started = clock();
     let tenant = auth.tenant();
     // 1. The customer's lock, and their dues.
     let buyer = match &r.customer_id {
@@ -217,7 +224,7 @@ async fn record(tx: &mut AnyConnection, auth: &AuthUser, r: &Checkout) -> Result
     let invoice_no = store::counters::document_number("INV", number);
     // The sale's time is read under the last of its locks, so numbers, documents and ledger rows
     // are ordered as they were committed.
-    let now = store::now_ms();
+    let now = clock();
     let day = local_date(&auth.user.timezone, now);
     let invoice_id = ObjectId::new().to_hex();
     for line in &mut lines {
