@@ -21,6 +21,8 @@ pub struct Config {
     pub host: IpAddr,
     pub port: u16,
     pub data_dir: PathBuf,
+    /// Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (invoice PDFs).
+    pub pdf_font_dir: PathBuf,
     pub database_url: String,
     pub database_pool_size: u32,
     pub database_acquire_timeout: Duration,
@@ -192,6 +194,8 @@ impl Config {
             return Err(invalid("PORT", "0", "a port number 1-65535"));
         }
         let data_dir = PathBuf::from(env.string("DATA_DIR", "./data"));
+        let pdf_font_dir =
+            PathBuf::from(env.string("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"));
         let database_url = env.get("DATABASE_URL").unwrap_or_else(|| {
             format!("sqlite://{}?mode=rwc", data_dir.join("bizzai.db").display())
         });
@@ -306,6 +310,7 @@ impl Config {
             )?,
             port,
             data_dir,
+            pdf_font_dir,
             database_pool_size: env.parse(
                 "DATABASE_POOL_SIZE",
                 if is_postgres { 20 } else { 8 },

@@ -109,6 +109,14 @@ impl App {
                 reset_token_ttl: config.jobs.reset_token_ttl,
                 keep_completed: config.jobs.keep_completed,
                 keep_dead: config.jobs.keep_dead,
+                fonts: match api::pdf::Fonts::load(&config.pdf_font_dir) {
+                    Ok(fonts) => Some(std::sync::Arc::new(fonts)),
+                    Err(e) => {
+                        // Everything else works; PDF jobs fail with this reason until fixed.
+                        tracing::warn!(error = %e, "invoice PDFs unavailable: install fonts-dejavu-core or set PDF_FONT_DIR");
+                        None
+                    }
+                },
             };
             let listen_url = postgres.then(|| config.database_url.clone());
             Some(background::runner(

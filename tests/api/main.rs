@@ -15,6 +15,7 @@ mod due;
 mod http_basics;
 mod inventory;
 mod inventory_import;
+mod invoice_documents;
 mod jobs_email;
 mod jobs_process;
 mod jobs_queue;

@@ -155,6 +155,22 @@ impl Received {
             .map(|l| l[prefix.len()..].trim().to_owned())
     }
 
+    /// The decoded body of the first base64 MIME part with this content type (an attachment).
+    pub fn attachment(&self, content_type: &str) -> Option<Vec<u8>> {
+        let wanted = format!("content-type: {}", content_type.to_ascii_lowercase());
+        self.data.split("\r\n--").find_map(|part| {
+            let (headers, body) = part.split_once("\r\n\r\n")?;
+            let h = headers.to_ascii_lowercase();
+            if !h.contains(&wanted) || !h.contains("content-transfer-encoding: base64") {
+                return None;
+            }
+            let compact: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact.trim())
+                .ok()
+        })
+    }
+
     /// Every MIME part's body, decoded from its transfer encoding, joined.
     pub fn decoded_text(&self) -> String {
         let mut out = String::new();

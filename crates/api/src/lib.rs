@@ -17,6 +17,7 @@ pub mod infra;
 pub mod inventory;
 pub mod jobs_api;
 pub mod mail;
+pub mod pdf;
 pub mod reports;
 pub mod router;
 pub mod sales;

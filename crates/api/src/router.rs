@@ -88,6 +88,8 @@ pub fn build(state: AppState) -> Router {
             get(sales::views::pos_detail).delete(sales::void::delete),
         )
         .route("/api/pos/invoice/{id}/payment", put(sales::payment::pos))
+        .route("/api/pos/invoice/{id}/pdf", get(sales::documents::pdf))
+        .route("/api/pos/invoice/{id}/email", post(sales::documents::email))
         .route("/api/sales-invoice/summary", get(sales::views::summary))
         .route("/api/sales-invoice/invoices", get(sales::views::list))
         .route(

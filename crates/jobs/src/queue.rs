@@ -306,6 +306,23 @@ pub async fn get_for_tenant(
     Ok(row)
 }
 
+/// The newest job of a shop with this unique key, finished or not.
+pub async fn latest_with_key(
+    db: &Db,
+    tenant_id: &str,
+    unique_key: &str,
+) -> Result<Option<JobRow>, StoreError> {
+    let sql = format!(
+        "select {ROW_COLUMNS} from jobs where unique_key = $1 and tenant_id = $2 order by created_at desc, id desc limit 1"
+    );
+    let row = sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(sql))
+        .bind(unique_key)
+        .bind(tenant_id)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row)
+}
+
 /// Any job by id (operator tools and tests).
 pub async fn get(db: &Db, id: &str) -> Result<Option<JobRow>, StoreError> {
     let sql = format!("select {ROW_COLUMNS} from jobs where id = $1");

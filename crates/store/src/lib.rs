@@ -14,6 +14,7 @@ pub mod error;
 pub mod explain;
 pub mod group_commit;
 pub mod idempotency;
+pub mod invoice_pdfs;
 pub mod invoices;
 pub mod items;
 pub mod ledger;

@@ -1,5 +1,6 @@
 //! Work outside the request: the job kinds bizzai runs and the handle handlers use to enqueue.
 
+pub mod invoice_documents;
 pub mod maintenance;
 pub mod password_reset;
 pub mod send_email;
@@ -91,6 +92,8 @@ pub struct WorkContext {
     pub reset_token_ttl: Duration,
     pub keep_completed: i64,
     pub keep_dead: i64,
+    /// `None` when the fonts could not be loaded (PDF jobs then fail with that reason).
+    pub fonts: Option<Arc<crate::pdf::Fonts>>,
 }
 
 /// The runner with every job kind and periodic job of bizzai registered.
@@ -121,6 +124,14 @@ pub fn runner(
         .handle(
             password_reset::KIND,
             password_reset::handler(context.clone()),
+        )
+        .handle(
+            invoice_documents::PDF_KIND,
+            invoice_documents::pdf_handler(context.clone()),
+        )
+        .handle(
+            invoice_documents::EMAIL_KIND,
+            invoice_documents::email_handler(context.clone()),
         )
         .handle(maintenance::CLEANUP, maintenance::cleanup(context.clone()))
         .handle(

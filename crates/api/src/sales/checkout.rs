@@ -60,15 +60,19 @@ async fn sell(
 ) -> Result<Response, ApiError> {
     let body: CheckoutBody = parse(raw.to_string().as_bytes())?;
     let request = Arc::new(input::checkout(body)?);
-    let (auth, scope) = (auth.clone(), scope.cloned());
+    let (auth, scope, jobs) = (auth.clone(), scope.cloned(), state.jobs.clone());
     // Sales that arrive together share one commit on SQLite (store::group_commit).
-    let (body, status, goods) = state
+    let (body, status, goods, mailed) = state
         .db
         .write_grouped(move |conn| {
-            let (auth, request, scope) = (auth.clone(), request.clone(), scope.clone());
-            Box::pin(async move { sell_in(conn, &auth, &request, scope.as_ref()).await })
+            let (auth, request, scope, jobs) =
+                (auth.clone(), request.clone(), scope.clone(), jobs.clone());
+            Box::pin(async move { sell_in(conn, &jobs, &auth, &request, scope.as_ref()).await })
         })
         .await?;
+    if mailed {
+        state.jobs.wake(crate::background::EMAIL);
+    }
     record_sale(&status, goods);
     Ok((StatusCode::CREATED, JsonResponse(body)).into_response())
 }
@@ -77,16 +81,30 @@ async fn sell(
 /// in the same transaction.
 async fn sell_in(
     conn: &mut AnyConnection,
+    jobs: &crate::background::JobQueue,
     auth: &AuthUser,
     request: &Checkout,
     scope: Option<&store::idempotency::KeyScope>,
-) -> Result<(Value, String, i64), ApiError> {
+) -> Result<(Value, String, i64, bool), ApiError> {
     let tenant = auth.tenant();
     let sale = record(conn, auth, request, None).await?;
     let now = sale.invoice.created_at;
     let customer = match &sale.invoice.customer_id {
         Some(id) => store::customers::get_any(conn, tenant, id).await?,
         None => None,
+    };
+    // A customer with an e-mail gets the invoice, mailed by a job committed with the sale.
+    let mailed = match customer
+        .as_ref()
+        .map(|c| c.email.as_str())
+        .filter(|e| !e.is_empty())
+    {
+        Some(to) => {
+            let job = crate::background::invoice_documents::email_job(tenant, &sale.invoice.id, to);
+            jobs.enqueue(conn, &job).await?;
+            true
+        }
+        None => false,
     };
     let lines: Vec<&LineRow> = sale.lines.iter().collect();
     let invoice = invoice_json(
@@ -99,7 +117,12 @@ async fn sell_in(
     if let Some(scope) = scope {
         store::idempotency::complete(conn, scope, 201, &body.to_string(), now).await?;
     }
-    Ok((body, sale.invoice.payment_status.clone(), sale.plan.goods))
+    Ok((
+        body,
+        sale.invoice.payment_status.clone(),
+        sale.plan.goods,
+        mailed,
+    ))
 }
 
 /// What a sale wrote.

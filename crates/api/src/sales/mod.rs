@@ -2,6 +2,7 @@
 //! payments (P5, S4) and voids (P4, S5).
 
 pub mod checkout;
+pub mod documents;
 pub mod input;
 pub mod output;
 pub mod payment;
