@@ -89,9 +89,13 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --all-targets` builds benches and runs them without `--bench`
     }
-    let dir = std::env::var("PDF_FONT_DIR").unwrap_or_else(|_| "/usr/share/fonts/truetype/dejavu".into());
+    let dir =
+        std::env::var("PDF_FONT_DIR").unwrap_or_else(|_| "/usr/share/fonts/truetype/dejavu".into());
     let fonts = Fonts::load(std::path::Path::new(&dir)).expect("fonts (fonts-dejavu-core)");
-    let renders: usize = std::env::var("BENCH_RENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let renders: usize = std::env::var("BENCH_RENDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let shop = shop();
     let customer = CustomerRow {
         id: "c".into(),
@@ -110,7 +114,12 @@ fn main() {
     println!("invoice PDF render, {renders} renders each, one thread");
     for lines in [3, 40] {
         let (invoice, lines_rows) = invoice(lines);
-        let doc = InvoicePdf { shop: &shop, invoice: &invoice, lines: &lines_rows, customer: Some(&customer) };
+        let doc = InvoicePdf {
+            shop: &shop,
+            invoice: &invoice,
+            lines: &lines_rows,
+            customer: Some(&customer),
+        };
         let mut times = Vec::with_capacity(renders);
         let mut size = 0;
         for _ in 0..renders {
@@ -120,6 +129,12 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
-        println!("{lines:>3} lines: p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms  ({} KiB)", at(0.5), at(0.95), at(1.0), size / 1024);
+        println!(
+            "{lines:>3} lines: p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms  ({} KiB)",
+            at(0.5),
+            at(0.95),
+            at(1.0),
+            size / 1024
+        );
     }
 }

@@ -48,19 +48,10 @@ pub async fn dashboard(
         .filter(|(method, _)| method == "cash")
         .map(|(_, amount)| amount)
         .sum();
-    let (mut low, mut out, mut value) = (0, 0, 0i128);
-    for &(qty, reserved, limit, cost) in &stock {
-        let available = qty - reserved;
-        if available <= 0 {
-            out += 1;
-        } else if available <= limit {
-            low += 1;
-        }
-        value += i128::from(qty) * i128::from(cost);
-    }
-    // Thousandths × paise → paise, half away from zero (the one rounding rule).
-    let inventory_value = domain::money::div_round_half_away(value, 1000)
-        .min(i128::from(domain::money::MAX_MINOR)) as i64;
+    // Thousandths × paise → paise.
+    let inventory_value = (stock.value_milli_paise / 1000.0)
+        .round()
+        .min(domain::money::MAX_MINOR as f64) as i64;
     let profit = totals.net_sales - totals.cost_of_goods;
     let margin = if totals.net_sales == 0 {
         0.0
@@ -104,9 +95,9 @@ pub async fn dashboard(
         "totalSupplierOutstanding": 0,
         "totalBillsAmount": 0,
         "totalBillsPaid": 0,
-        "totalItems": stock.len(),
-        "lowStockItems": low,
-        "outOfStockItems": out,
+        "totalItems": stock.items,
+        "lowStockItems": stock.low,
+        "outOfStockItems": stock.out,
         "totalInventoryValue": money(inventory_value),
         "totalPurchases": 0,
         "totalPurchaseAmount": 0,
@@ -150,7 +141,7 @@ pub async fn stock(
             .cmp(&(b.stock_qty - b.reserved_stock))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let total = store::reports::stock(db, tenant).await?.len();
+    let total = store::reports::stock(db, tenant).await?.items;
     let low: Vec<ItemJson> = low.iter().map(ItemJson::from).collect();
     Ok(JsonResponse(json!({"totalItems": total, "lowStock": low})))
 }

@@ -40,17 +40,29 @@ pub async fn top_dues(
     .await?)
 }
 
-/// Per live item: (stock, reserved, low-stock limit, cost price), summed in the caller with
-/// 128-bit arithmetic (stock × cost of a whole shop does not fit the databases' 64 bits).
-pub async fn stock(
-    pool: &AnyPool,
-    tenant_id: &str,
-) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
-    Ok(sqlx::query_as(
-        "select stock_qty, reserved_stock, low_stock_limit, cost_price from items where tenant_id = $1 and deleted_at is null",
+/// The dashboard's stock figures, counted by the database (no item rows leave it).
+#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
+pub struct StockFigures {
+    pub items: i64,
+    /// 0 < available ≤ limit.
+    pub low: i64,
+    /// available ≤ 0.
+    pub out: i64,
+    /// Σ stock (thousandths) × cost price (paise), in floating point: exact up to 2^53
+    /// (inventories worth ₹90 billion), approximate beyond, never an overflow error.
+    pub value_milli_paise: f64,
+}
+
+pub async fn stock(pool: &AnyPool, tenant_id: &str) -> Result<StockFigures, StoreError> {
+    Ok(sqlx::query_as::<_, StockFigures>(
+        "select count(*) as items, \
+                cast(coalesce(sum(case when stock_qty - reserved_stock > 0 and stock_qty - reserved_stock <= low_stock_limit then 1 else 0 end), 0) as bigint) as low, \
+                cast(coalesce(sum(case when stock_qty - reserved_stock <= 0 then 1 else 0 end), 0) as bigint) as out, \
+                cast(coalesce(sum(cast(stock_qty as double precision) * cost_price), 0) as double precision) as value_milli_paise \
+         from items where tenant_id = $1 and deleted_at is null",
     )
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?)
 }
 
