@@ -24,6 +24,8 @@ create table daily_payment_methods (
     net_sales bigint not null default 0,
     primary key (tenant_id, local_date, method)
 );
+-- All-time totals per method read in index order (no sort, no table look-up).
+create index daily_payment_methods_totals on daily_payment_methods (tenant_id, method, invoices, net_sales);
 
 -- Money received (net of change, less money refunded), by the way it arrived.
 create table daily_collections (
@@ -33,3 +35,4 @@ create table daily_collections (
     amount bigint not null default 0,
     primary key (tenant_id, local_date, method)
 );
+create index daily_collections_totals on daily_collections (tenant_id, method, amount);

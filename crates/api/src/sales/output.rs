@@ -124,18 +124,26 @@ pub fn invoice_json(
     })
 }
 
-/// A list of invoices with their lines (`lines` in any order).
-pub fn list_json(invoices: &[InvoiceRow], lines: &[LineRow]) -> Vec<Value> {
+/// A list of invoices with their lines (`lines` in any order), written straight to JSON bytes:
+/// one invoice's `Value` exists at a time, so a 100,000-invoice list costs its bytes, not a tree
+/// of a million small allocations.
+pub fn list_bytes(invoices: &[InvoiceRow], lines: &[LineRow]) -> Vec<u8> {
     let mut by_invoice: HashMap<&str, Vec<&LineRow>> = HashMap::new();
     for l in lines {
         by_invoice.entry(l.invoice_id.as_str()).or_default().push(l);
     }
-    invoices
-        .iter()
-        .map(|i| {
-            let mut own = by_invoice.remove(i.id.as_str()).unwrap_or_default();
-            own.sort_by_key(|l| l.line_no);
-            invoice_json(i, &own, CustomerShape::Brief, ShopShape::Id)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(invoices.len() * 1_200 + 2);
+    out.push(b'[');
+    for (n, i) in invoices.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        let mut own = by_invoice.remove(i.id.as_str()).unwrap_or_default();
+        own.sort_by_key(|l| l.line_no);
+        let value = invoice_json(i, &own, CustomerShape::Brief, ShopShape::Id);
+        // Writing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, &value);
+    }
+    out.push(b']');
+    out
 }

@@ -5,7 +5,10 @@ use axum::Json as JsonResponse;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::output::{CustomerShape, ShopShape, invoice_json, list_json, money};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::output::{CustomerShape, ShopShape, invoice_json, list_bytes, money};
 use super::payment::{invoice_id, not_found};
 use crate::auth::extract::AuthUser;
 use crate::error::ApiError;
@@ -13,12 +16,10 @@ use crate::http::path::IdParam;
 use crate::state::AppState;
 
 /// P2 `GET /api/pos/invoices` and S2 `GET /api/sales-invoice/invoices`.
-pub async fn list(
-    State(state): State<AppState>,
-    auth: AuthUser,
-) -> Result<JsonResponse<Vec<Value>>, ApiError> {
+pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
     let (invoices, lines) = store::invoices::list(state.db.reader(), auth.tenant()).await?;
-    Ok(JsonResponse(list_json(&invoices, &lines)))
+    let body = list_bytes(&invoices, &lines);
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn detail(
