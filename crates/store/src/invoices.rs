@@ -307,6 +307,20 @@ pub async fn settle_oldest_first(
     amount: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
+    reduce_oldest_first(conn, tenant_id, customer_id, Reduction::Paid, amount, now).await
+}
+
+/// Lowers the customer's outstanding balances, oldest first, by `amount` in all, recording it as
+/// `how` (money received, or carried forward onto a new invoice); returns what no open balance
+/// took. Call with the customer locked.
+pub async fn reduce_oldest_first(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    customer_id: &str,
+    how: Reduction,
+    amount: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
     if amount <= 0 {
         return Ok(0);
     }
@@ -322,7 +336,7 @@ pub async fn settle_oldest_first(
             &mut *conn,
             tenant_id,
             &item.id,
-            Reduction::Paid,
+            how,
             take,
             item.balance_due,
             status,

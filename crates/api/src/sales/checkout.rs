@@ -17,7 +17,6 @@ use domain::sale::{self, Buyer, MoneyPart, PayMethod, SalePlan, SaleTerms};
 use domain::{Money, ObjectId, Quantity};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
-use store::StoreError;
 use store::invoices::{InvoiceRow, LineRow, Reduction};
 use store::items::{ItemRow, NewMovement};
 use store::ledger::{Entry, NewEntry};
@@ -374,9 +373,15 @@ async fn carry_forward(
     amount: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let open = store::invoices::open_items(tx, tenant, customer).await?;
-    let balances: Vec<i64> = open.iter().map(|o| o.balance_due).collect();
-    let (takes, left) = sale::allocate_oldest_first(&balances, amount);
+    let left = store::invoices::reduce_oldest_first(
+        tx,
+        tenant,
+        customer,
+        Reduction::CarriedForward,
+        amount,
+        now,
+    )
+    .await?;
     if left > 0 {
         // Dues above the open balances (dues set outside invoices, e.g. imported): what is not
         // on any invoice is carried from nowhere; the mismatch is not made worse.
@@ -385,23 +390,6 @@ async fn carry_forward(
             left,
             "previous due exceeds the customer's open invoices"
         );
-    }
-    for (item, take) in open.iter().zip(takes).filter(|(_, t)| *t > 0) {
-        let status = sale::payment_status(item.total_amount, item.balance_due - take);
-        let done = store::invoices::reduce_balance(
-            tx,
-            tenant,
-            &item.id,
-            Reduction::CarriedForward,
-            take,
-            item.balance_due,
-            status,
-            now,
-        )
-        .await?;
-        if !done {
-            return Err(StoreError::Raced.into());
-        }
     }
     Ok(())
 }
