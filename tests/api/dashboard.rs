@@ -1,14 +1,11 @@
 //! The dashboard (Rp1) on a small hand-computed data set, the stock and customer reports (Rp3,
 //! Rp4), and the CLI that rebuilds the daily figures from the documents.
 
-use std::process::Command;
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp};
-use crate::process::BIN;
 use crate::shop::{Shop, paise};
 
 both_backends!(
@@ -212,15 +209,7 @@ async fn the_cli_rebuilds_the_daily_figures_from_the_documents(backend: Backend)
         .execute(app.db.writer())
         .await
         .unwrap();
-    let out = Command::new(BIN)
-        .args(["aggregates", "rebuild", "--shop", "owner@shop.in"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = app.cli(&["aggregates", "rebuild", "--shop", "owner@shop.in"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -414,6 +414,19 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// Runs the `bizzai` binary with `args` against this app's database and data directory.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(crate::process::BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &self.database_url)
+            .env("DATA_DIR", &self.data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the bizzai binary runs")
+    }
+
     /// Registers a shop and returns the register response body (with `token`, `refreshToken`).
     pub async fn register(&self, email: &str) -> Value {
         let reply = self

@@ -1,38 +1,27 @@
 //! `bizzai seed-demo`: demo shops written through the sale's own code, so every invariant holds.
 
-use std::process::Command;
-
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp};
-use crate::process::BIN;
 use crate::shop::{Shop, ledger_sum, paise};
 
 both_backends!(seed_demo_creates_shops_whose_every_invariant_holds);
 
 async fn seed_demo_creates_shops_whose_every_invariant_holds(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let out = Command::new(BIN)
-        .args([
-            "seed-demo",
-            "--shops",
-            "2",
-            "--invoices",
-            "400",
-            "--items",
-            "30",
-            "--customers",
-            "12",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = app.cli(&[
+        "seed-demo",
+        "--shops",
+        "2",
+        "--invoices",
+        "400",
+        "--items",
+        "30",
+        "--customers",
+        "12",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),

@@ -271,7 +271,7 @@ pub async fn delete(
                 json!({"customerName": c.name, "pendingDues": money(c.dues), "reason": reason}),
             ));
         }
-        let open = store::customers::open_invoices(tx, auth.tenant(), &id).await?;
+        let open = store::invoices::open_items(tx, auth.tenant(), &id).await?;
         if !open.is_empty() {
             let total: i64 = open.iter().map(|i| i.balance_due).sum();
             let invoices: Vec<Value> = open

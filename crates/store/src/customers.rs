@@ -135,31 +135,6 @@ pub async fn taken(
     Ok((phone_taken > 0, email_taken > 0))
 }
 
-/// An invoice that still has money outstanding (refuses a customer's deletion).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OpenInvoice {
-    pub invoice_no: String,
-    pub total_amount: i64,
-    pub paid_amount: i64,
-    pub balance_due: i64,
-    pub payment_status: String,
-}
-
-pub async fn open_invoices(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    customer_id: &str,
-) -> Result<Vec<OpenInvoice>, StoreError> {
-    Ok(sqlx::query_as::<_, OpenInvoice>(
-        "select invoice_no, total_amount, paid_amount, balance_due, payment_status from invoices \
-         where tenant_id = $1 and customer_id = $2 and is_deleted = 0 and balance_due > 0 order by created_at, id",
-    )
-    .bind(tenant_id)
-    .bind(customer_id)
-    .fetch_all(conn)
-    .await?)
-}
-
 pub async fn soft_delete(
     conn: &mut AnyConnection,
     tenant_id: &str,

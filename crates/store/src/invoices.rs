@@ -232,17 +232,20 @@ pub struct OpenItem {
     pub id: String,
     pub invoice_no: String,
     pub total_amount: i64,
+    pub paid_amount: i64,
     pub balance_due: i64,
+    pub payment_status: String,
 }
 
-/// The customer's invoices with money outstanding, oldest first (call with the customer locked).
+/// The customer's invoices with money outstanding, oldest first (allocation calls it with the
+/// customer locked; a customer's deletion lists them).
 pub async fn open_items(
     conn: &mut AnyConnection,
     tenant_id: &str,
     customer_id: &str,
 ) -> Result<Vec<OpenItem>, StoreError> {
     Ok(sqlx::query_as::<_, OpenItem>(
-        "select id, invoice_no, total_amount, balance_due from invoices \
+        "select id, invoice_no, total_amount, paid_amount, balance_due, payment_status from invoices \
          where customer_id = $1 and tenant_id = $2 and balance_due > 0 and is_deleted = 0 order by created_at, id",
     )
     .bind(customer_id)
