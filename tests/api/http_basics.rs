@@ -9,6 +9,7 @@ both_backends!(
     request_ids_are_echoed_or_generated,
     health_endpoints_report_liveness_and_readiness,
     an_internal_error_says_nothing_but_its_request_id,
+    an_oversized_body_is_answered_413_not_a_reset,
 );
 
 async fn errors_are_json_with_a_message_for_every_kind_of_bad_request(backend: Backend) {
@@ -252,4 +253,45 @@ async fn an_internal_error_says_nothing_but_its_request_id(backend: Backend) {
         r.body,
         serde_json::json!({"message": "Internal server error", "requestId": "req-500"})
     );
+}
+
+/// A body over the limit is refused before it is read, but the server still drains what the client
+/// keeps sending (bounded), so the client reads the 413 instead of a connection reset mid-upload.
+async fn an_oversized_body_is_answered_413_not_a_reset(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = token(&app.register("owner@shop.in").await);
+    // 12 MiB in 64 KiB chunks, sent without Content-Length, over a fresh connection each time.
+    for (round, declared) in [false, true].into_iter().cycle().take(6).enumerate() {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let chunks = (0..192).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024]));
+        let mut request = client
+            .post(format!("{}/api/inventory", app.base))
+            .bearer_auth(&t)
+            .header("content-type", "application/json");
+        request = if declared {
+            request.body(vec![b' '; 12 * 1024 * 1024])
+        } else {
+            request.body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        };
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("round {round} (declared length {declared}): {e:?}"));
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "round {round}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("too large"),
+            "{body}"
+        );
+    }
+    // Nothing was created.
+    let items = app.get("/api/inventory", Some(&t)).await.body;
+    assert_eq!(items.as_array().map(Vec::len), Some(0), "{items}");
 }

@@ -2,8 +2,8 @@
 
 use std::any::Any;
 
+use axum::Extension;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -14,6 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::routes as auth;
 use crate::error::ApiError;
+use crate::http::body::BodyLimit;
 use crate::http::{cors, error_bodies, request_id};
 use crate::inventory::routes as inventory;
 use crate::state::AppState;
@@ -46,7 +47,7 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/api/inventory/import",
             post(crate::inventory::import::import)
-                .layer(DefaultBodyLimit::max(settings.import_max_bytes)),
+                .layer(Extension(BodyLimit(settings.import_max_bytes))),
         )
         .route("/api/inventory/low-stock", get(inventory::low_stock))
         .route("/api/inventory/scan", get(inventory::scan))
@@ -123,7 +124,7 @@ pub fn build(state: AppState) -> Router {
         .route("/", get(health::banner))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(settings.body_limit))
+        .layer(Extension(BodyLimit(settings.body_limit)))
         .with_state(state);
 
     api.layer(

@@ -3,8 +3,7 @@
 //! its limit is a 413.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
-use bytes::Bytes;
+use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -19,7 +18,7 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -36,13 +35,7 @@ where
                 "Content-Type must be application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large")
-            } else {
-                ApiError::bad_request("Could not read the request body")
-            }
-        })?;
+        let bytes = super::body::read(req).await?;
         parse(&bytes).map(Json)
     }
 }

@@ -3,7 +3,6 @@
 //! `POST /api/pos/invoice/:id/email` with an optional `{to}` (202 `{jobId}`).
 
 use axum::Json as JsonResponse;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use crate::auth::extract::AuthUser;
 use crate::background::invoice_documents::{email_job, pdf_job, pdf_key};
 use crate::background::{EMAIL, PDF};
 use crate::error::ApiError;
+use crate::http::body::LimitedBytes;
 use crate::http::json::parse;
 use crate::http::path::IdParam;
 use crate::state::AppState;
@@ -86,7 +86,7 @@ pub async fn email(
     State(state): State<AppState>,
     auth: AuthUser,
     IdParam(raw): IdParam,
-    body: Bytes,
+    LimitedBytes(body): LimitedBytes,
 ) -> Result<Response, ApiError> {
     let id = invoice_id(&raw)?;
     // The body is optional: no body (or `{}`) sends to the customer's own address.
