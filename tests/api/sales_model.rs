@@ -309,6 +309,7 @@ async fn a_random_sequence_of_money_operations_keeps_every_invariant(backend: Ba
         }
     }
     check(&shop, &model).await;
+    shop.assert_list_matches_details().await;
     // The daily figures maintained by every operation equal the ones rebuilt from the documents.
     let tenant = app.get("/api/auth/profile", shop.t()).await.body["_id"]
         .as_str()

@@ -335,6 +335,8 @@ async fn split_and_bank_payments_write_one_row_per_part_and_raise_the_named_acco
             r.message()
         );
     }
+    // The list (read in one aggregated statement) shows each invoice exactly as its detail does.
+    shop.assert_list_matches_details().await;
 }
 
 async fn a_refused_sale_leaves_nothing_behind(backend: Backend) {

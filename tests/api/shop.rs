@@ -142,6 +142,38 @@ impl<'a> Shop<'a> {
         r.body.as_array().unwrap().clone()
     }
 
+    /// Every invoice of the list equals its own detail (S3), but for `customer`, which lists show
+    /// as `{_id, name, phone}`; newest first.
+    pub async fn assert_list_matches_details(&self) {
+        let list = self.invoices().await;
+        for (n, listed) in list.iter().enumerate() {
+            let id = listed["_id"].as_str().unwrap();
+            let r = self
+                .app
+                .get(&format!("/api/sales-invoice/invoice/{id}"), self.t())
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            let mut detail = r.body;
+            let customer = detail["customer"].take();
+            let brief = if customer.is_null() {
+                Value::Null
+            } else {
+                serde_json::json!({"_id": customer["_id"], "name": customer["name"], "phone": customer["phone"]})
+            };
+            detail["customer"] = brief;
+            assert_eq!(listed, &detail, "invoice {n} of the list");
+            if n > 0 {
+                let key = |v: &Value| {
+                    (
+                        v["createdAt"].as_str().unwrap().to_owned(),
+                        v["_id"].as_str().unwrap().to_owned(),
+                    )
+                };
+                assert!(key(&list[n - 1]) > key(listed), "newest first at {n}");
+            }
+        }
+    }
+
     pub async fn balance(&self, account: &str) -> i64 {
         let r = self.app.get("/api/cashbank/accounts", self.t()).await;
         let a = r

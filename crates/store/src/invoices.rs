@@ -9,7 +9,9 @@ use crate::error::StoreError;
 
 /// A stored invoice, with its customer's name and phone (also of a deleted customer: history is
 /// kept).
-#[derive(Debug, Clone, sqlx::FromRow)]
+///
+/// Field order is the column order of [`COLUMNS`]: lists read rows as JSON arrays by position.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct InvoiceRow {
     pub id: String,
     pub tenant_id: String,
@@ -55,7 +57,9 @@ impl InvoiceRow {
 }
 
 /// A stored line: the item's name, sku, unit and cost price as they were at the sale.
-#[derive(Debug, Clone, sqlx::FromRow)]
+///
+/// Field order is the column order of [`LINE_COLUMNS`] (see [`InvoiceRow`]).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct LineRow {
     pub id: String,
     pub invoice_id: String,
@@ -74,11 +78,25 @@ pub struct LineRow {
     pub returned_qty: i64,
 }
 
-const COLUMNS: &str = "i.id, i.tenant_id, i.invoice_no, i.customer_id, i.sales_order_id, i.subtotal, i.tax, i.discount, \
-     i.previous_due_amount, i.total_amount, i.paid_amount, i.change_returned, i.credit_applied, i.returned_amount, \
-     i.carried_forward_amount, i.balance_due, i.payment_status, i.payment_method, i.paid_via_method, i.bank_account_id, \
-     i.split_payment_details, i.has_returns, i.cost_of_goods, i.local_date, i.version, i.is_deleted, i.deleted_at, \
-     i.created_at, i.updated_at, c.name as customer_name, c.phone as customer_phone";
+/// The invoice columns in [`InvoiceRow`]'s order, without the customer's (a macro, so that both
+/// spellings below are literals).
+macro_rules! invoice_columns {
+    () => {
+        "i.id, i.tenant_id, i.invoice_no, i.customer_id, i.sales_order_id, i.subtotal, i.tax, i.discount, \
+         i.previous_due_amount, i.total_amount, i.paid_amount, i.change_returned, i.credit_applied, i.returned_amount, \
+         i.carried_forward_amount, i.balance_due, i.payment_status, i.payment_method, i.paid_via_method, i.bank_account_id, \
+         i.split_payment_details, i.has_returns, i.cost_of_goods, i.local_date, i.version, i.is_deleted, i.deleted_at, \
+         i.created_at, i.updated_at"
+    };
+}
+
+const COLUMNS: &str = concat!(
+    invoice_columns!(),
+    ", c.name as customer_name, c.phone as customer_phone"
+);
+
+/// [`COLUMNS`] as arguments of a JSON array (no aliases).
+const ARRAY_COLUMNS: &str = concat!(invoice_columns!(), ", c.name, c.phone");
 
 const FROM: &str = "from invoices i left join customers c on c.id = i.customer_id";
 
@@ -204,25 +222,41 @@ pub async fn lines(
 }
 
 /// The shop's invoices that are not void, newest first, and their lines.
+/// The shop's live invoices, newest first, and all their lines (in no particular order).
+///
+/// One statement, so one snapshot: a sale committing meanwhile is in both or in neither. Rows
+/// come back as two aggregated JSON values of raw columns (as the item list does): handing each of
+/// a few hundred thousand rows separately from sqlx's SQLite worker to the runtime, and through
+/// `Any`, cost more than the query itself.
 pub async fn list(
     pool: &AnyPool,
     tenant_id: &str,
+    backend: crate::Backend,
 ) -> Result<(Vec<InvoiceRow>, Vec<LineRow>), StoreError> {
+    let (aggregate, as_text) = match backend {
+        crate::Backend::Sqlite => ("json_group_array(json_array(", ")), '[]')"),
+        crate::Backend::Postgres => ("json_agg(json_build_array(", "))::text, '[]')"),
+    };
     let sql = format!(
-        "select {COLUMNS} {FROM} where i.tenant_id = $1 and i.is_deleted = 0 order by i.created_at desc, i.id desc"
+        "select \
+           (select coalesce({aggregate}{ARRAY_COLUMNS}{as_text} {FROM} \
+            where i.tenant_id = $1 and i.is_deleted = 0), \
+           (select coalesce({aggregate}{LINE_COLUMNS}{as_text} from invoice_lines l \
+            join invoices i on i.id = l.invoice_id where l.tenant_id = $1 and i.is_deleted = 0)"
     );
-    let invoices = sqlx::query_as::<_, InvoiceRow>(sqlx::AssertSqlSafe(sql))
+    let (invoices, lines): (String, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant_id)
-        .fetch_all(pool)
+        .fetch_one(pool)
         .await?;
-    let sql = format!(
-        "select {LINE_COLUMNS} from invoice_lines l join invoices i on i.id = l.invoice_id \
-         where l.tenant_id = $1 and i.is_deleted = 0 order by l.invoice_id, l.line_no"
-    );
-    let lines = sqlx::query_as::<_, LineRow>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant_id)
-        .fetch_all(pool)
-        .await?;
+    let decode = |e: serde_json::Error| StoreError::Other(sqlx::Error::Decode(Box::new(e)));
+    let mut invoices: Vec<InvoiceRow> = serde_json::from_str(&invoices).map_err(decode)?;
+    let lines: Vec<LineRow> = serde_json::from_str(&lines).map_err(decode)?;
+    // Newest first, ties by id: sorted here so both backends order identically.
+    invoices.sort_unstable_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.id.cmp(&a.id))
+    });
     Ok((invoices, lines))
 }
 

@@ -173,7 +173,7 @@ async fn apply(
             "Payment exceeds outstanding balance. Remaining: ₹{}",
             sale::rupees(invoice.balance_due)
         ))
-        .with("remaining", money(invoice.balance_due)));
+        .with("remaining", serde_json::json!(money(invoice.balance_due))));
     }
     let status = sale::payment_status(invoice.total_amount, invoice.balance_due - p.amount);
     let done = store::invoices::reduce_balance(

@@ -17,7 +17,8 @@ use crate::state::AppState;
 
 /// P2 `GET /api/pos/invoices` and S2 `GET /api/sales-invoice/invoices`.
 pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
-    let (invoices, lines) = store::invoices::list(state.db.reader(), auth.tenant()).await?;
+    let (invoices, lines) =
+        store::invoices::list(state.db.reader(), auth.tenant(), state.db.backend()).await?;
     let body = list_bytes(&invoices, &lines);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
