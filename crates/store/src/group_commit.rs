@@ -204,3 +204,167 @@ where
         (Err(message), _) => Err(StoreError::GroupFailed(message).into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The two paths no HTTP test can reach on purpose: a caller that gave up before its batch
+    //! ran, and a shared commit that fails after its operations succeeded.
+
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::{DbOptions, SqliteSynchronous};
+
+    async fn sqlite() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DbOptions {
+            url: format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+            max_connections: 2,
+            sqlite_synchronous: SqliteSynchronous::Full,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        db.writer()
+            .execute(
+                "create table parent (id integer primary key); \
+                 create table child (id integer primary key, parent_id integer not null \
+                   references parent (id) deferrable initially deferred)",
+            )
+            .await
+            .unwrap();
+        (db, dir)
+    }
+
+    fn queued(db: &Db) -> usize {
+        let jobs = &db.group_commit().unwrap().jobs;
+        jobs.max_capacity() - jobs.capacity()
+    }
+
+    async fn until(what: &str, check: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn parents(db: &Db) -> Vec<i64> {
+        sqlx::query_scalar("select id from parent order by id")
+            .fetch_all(db.writer())
+            .await
+            .unwrap()
+    }
+
+    /// Occupies the writer with an operation (inserting parent 1) until the returned sender fires.
+    async fn hold_writer(db: &Db) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (release, released) = oneshot::channel::<()>();
+        let released = Arc::new(Mutex::new(Some(released)));
+        let started = Arc::new(AtomicBool::new(false));
+        let running = started.clone();
+        let handle = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write_grouped(move |conn| {
+                    let released = released.clone();
+                    let running = running.clone();
+                    Box::pin(async move {
+                        running.store(true, Ordering::SeqCst);
+                        let wait = released.lock().unwrap().take();
+                        if let Some(wait) = wait {
+                            let _ = wait.await;
+                        }
+                        sqlx::query("insert into parent (id) values (1)")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await
+                .unwrap();
+            }
+        });
+        until("the writer to be held", || started.load(Ordering::SeqCst)).await;
+        (release, handle)
+    }
+
+    /// Inserts parent `id`, counting its runs; `bad_first` makes the first run also leave a
+    /// child whose parent does not exist, which only the COMMIT checks (a deferred key).
+    fn insert_parent(
+        db: &Db,
+        id: i64,
+        runs: Arc<AtomicUsize>,
+        bad_first: bool,
+    ) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write_grouped(move |conn| {
+                let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                Box::pin(async move {
+                    if bad_first && run == 1 {
+                        sqlx::query("insert into child (parent_id) values (999)")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "insert into parent (id) values ({id})"
+                    )))
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_operation_whose_caller_is_gone_is_not_run() {
+        let (db, _dir) = sqlite().await;
+        let (release, holder) = hold_writer(&db).await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let gone = insert_parent(&db, 2, runs.clone(), false);
+        until("the operation to be queued", || queued(&db) == 1).await;
+        gone.abort();
+        assert!(gone.await.unwrap_err().is_cancelled());
+        release.send(()).unwrap();
+        holder.await.unwrap();
+        // A later operation commits after the abandoned one was taken from the queue.
+        insert_parent(&db, 3, Arc::new(AtomicUsize::new(0)), false)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            0,
+            "the abandoned operation ran"
+        );
+        assert_eq!(parents(&db).await, [1, 3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_shared_commit_runs_every_operation_again() {
+        let (db, _dir) = sqlite().await;
+        let (release, holder) = hold_writer(&db).await;
+        let (bad_runs, good_runs) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let bad = insert_parent(&db, 10, bad_runs.clone(), true);
+        until("the first operation to be queued", || queued(&db) == 1).await;
+        let good = insert_parent(&db, 11, good_runs.clone(), false);
+        until("both operations to be queued", || queued(&db) == 2).await;
+        release.send(()).unwrap();
+        holder.await.unwrap();
+        // Both ran in one batch whose COMMIT failed on the dangling child; both ran again.
+        bad.await.unwrap().unwrap();
+        good.await.unwrap().unwrap();
+        assert_eq!(bad_runs.load(Ordering::SeqCst), 2);
+        assert_eq!(good_runs.load(Ordering::SeqCst), 2);
+        assert_eq!(parents(&db).await, [1, 10, 11]);
+        let children: i64 = sqlx::query_scalar("select count(*) from child")
+            .fetch_one(db.writer())
+            .await
+            .unwrap();
+        assert_eq!(children, 0);
+    }
+}
