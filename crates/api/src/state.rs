@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use store::Db;
+use tokio::sync::Semaphore;
 
 use crate::auth::jwt::TokenKeys;
 use crate::auth::password::PasswordHasher;
@@ -23,6 +24,10 @@ pub struct AppState {
     pub redis: RedisLink,
     pub jobs: JobQueue,
     pub sessions: SessionCache,
+    /// Whole-list answers (the invoice list) being built at once. Building one is CPU work that
+    /// holds the entire answer in memory (about 300 MiB for 100,000 invoices); more of them at a
+    /// time than there are cores is no faster, only bigger, so the rest wait their turn.
+    pub list_builds: Arc<Semaphore>,
     pub started: Instant,
 }
 
@@ -55,6 +60,9 @@ impl AppState {
             redis,
             jobs,
             sessions,
+            list_builds: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             started: Instant::now(),
         })
     }

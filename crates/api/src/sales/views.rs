@@ -17,6 +17,12 @@ use crate::state::AppState;
 
 /// P2 `GET /api/pos/invoices` and S2 `GET /api/sales-invoice/invoices`.
 pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
+    // Closed only if the state is dropped, which never happens while serving.
+    let _turn = state
+        .list_builds
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let (invoices, lines) =
         store::invoices::list(state.db.reader(), auth.tenant(), state.db.backend()).await?;
     let body = list_bytes(&invoices, &lines);
