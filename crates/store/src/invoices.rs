@@ -248,9 +248,17 @@ pub async fn list(
         .bind(tenant_id)
         .fetch_one(pool)
         .await?;
+    // Decoding a big shop's list takes a second of CPU: off the async workers, which serve
+    // everybody else's requests meanwhile.
+    tokio::task::spawn_blocking(move || decode_list(&invoices, &lines))
+        .await
+        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?
+}
+
+fn decode_list(invoices: &str, lines: &str) -> Result<(Vec<InvoiceRow>, Vec<LineRow>), StoreError> {
     let decode = |e: serde_json::Error| StoreError::Other(sqlx::Error::Decode(Box::new(e)));
-    let mut invoices: Vec<InvoiceRow> = serde_json::from_str(&invoices).map_err(decode)?;
-    let lines: Vec<LineRow> = serde_json::from_str(&lines).map_err(decode)?;
+    let mut invoices: Vec<InvoiceRow> = serde_json::from_str(invoices).map_err(decode)?;
+    let lines: Vec<LineRow> = serde_json::from_str(lines).map_err(decode)?;
     // Newest first, ties by id: sorted here so both backends order identically.
     invoices.sort_unstable_by(|a, b| {
         b.created_at
