@@ -3,7 +3,7 @@
 //! open balances = dues, stock = movements, gap-free numbers, daily figures). No jobs are
 //! enqueued. It is the data set of the benchmarks.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use api::auth::extract::AuthUser;
@@ -166,6 +166,7 @@ async fn seed_shop(
     let mut made = 0u64;
     let mut refused = 0u64;
     let mut shown = 0u64;
+    let terminal = std::io::stderr().is_terminal();
     // On PostgreSQL a long transaction that updates the same rows (the counter, the day's figures,
     // items) again and again keeps every version of them alive until it ends, and past 64
     // savepoints its subtransactions overflow the cache: 500 sales a transaction fell to ~25
@@ -201,19 +202,27 @@ async fn seed_shop(
         if db.backend() == store::Backend::Postgres && done.is_multiple_of(VACUUM_EVERY) {
             tidy(db).await?;
         }
-        if o.invoices >= 10_000 && (done * 100 / o.invoices > shown || done == o.invoices) {
-            shown = done * 100 / o.invoices;
-            eprint!(
-                "\rshop {}/{}: [{:<50}] {done}/{} invoices",
+        // A bar redrawn in place on a terminal; into a log, a line every 10 %.
+        let step = if terminal { 1 } else { 10 };
+        let percent = done * 100 / o.invoices;
+        if o.invoices >= 10_000 && (percent >= shown + step || done == o.invoices) {
+            shown = percent;
+            let bar = format!(
+                "shop {}/{}: [{:<50}] {done}/{} invoices",
                 shop + 1,
                 o.shops,
                 "#".repeat((shown / 2) as usize),
                 o.invoices
             );
-            let _ = std::io::stderr().flush();
+            if terminal {
+                eprint!("\r{bar}");
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("{bar}");
+            }
         }
     }
-    if o.invoices >= 10_000 {
+    if o.invoices >= 10_000 && terminal {
         eprintln!();
     }
     if db.backend() == store::Backend::Postgres {
