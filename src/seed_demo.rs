@@ -225,7 +225,7 @@ async fn seed_shop(
     if o.invoices >= 10_000 && terminal {
         eprintln!();
     }
-    if db.backend() == store::Backend::Postgres {
+    if db.backend() == store::Backend::Postgres && !(made + refused).is_multiple_of(VACUUM_EVERY) {
         tidy(db).await?;
     }
     println!(

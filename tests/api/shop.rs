@@ -146,6 +146,7 @@ impl<'a> Shop<'a> {
     /// as `{_id, name, phone}`; newest first.
     pub async fn assert_list_matches_details(&self) {
         let list = self.invoices().await;
+        assert!(!list.is_empty(), "no invoices to compare");
         for (n, listed) in list.iter().enumerate() {
             let id = listed["_id"].as_str().unwrap();
             let r = self

@@ -24,9 +24,10 @@ pub struct AppState {
     pub redis: RedisLink,
     pub jobs: JobQueue,
     pub sessions: SessionCache,
-    /// Whole-list answers (the invoice list) being built at once. Building one is CPU work that
-    /// holds the entire answer in memory (about 300 MiB for 100,000 invoices); more of them at a
-    /// time than there are cores is no faster, only bigger, so the rest wait their turn.
+    /// Big whole-list answers (the invoice list of a big shop) being built at once. Building one
+    /// is CPU work that holds the entire answer in memory (about 300 MiB for 100,000 invoices);
+    /// more of them at a time than there are cores is no faster, only bigger, so the rest wait
+    /// their turn.
     pub list_builds: Arc<Semaphore>,
     pub started: Instant,
 }

@@ -221,18 +221,32 @@ pub async fn lines(
         .await?)
 }
 
-/// The shop's invoices that are not void, newest first, and their lines.
-/// The shop's live invoices, newest first, and all their lines (in no particular order).
+/// The shop's live invoices and all their lines as fetched: two JSON arrays of raw columns.
+pub struct ListText {
+    invoices: String,
+    lines: String,
+}
+
+impl ListText {
+    /// The invoices newest first, and their lines in no particular order. A big shop's list is
+    /// a second of CPU: call it off the async workers.
+    pub fn decode(&self) -> Result<(Vec<InvoiceRow>, Vec<LineRow>), StoreError> {
+        decode_list(&self.invoices, &self.lines)
+    }
+}
+
+/// The shop's live invoices and all their lines (see [`ListText`]).
 ///
 /// One statement, so one snapshot: a sale committing meanwhile is in both or in neither. Rows
 /// come back as two aggregated JSON values of raw columns (as the item list does): handing each of
 /// a few hundred thousand rows separately from sqlx's SQLite worker to the runtime, and through
-/// `Any`, cost more than the query itself.
+/// `Any`, cost more than the query itself. (Each value is one text, which both databases cap
+/// near 1 GB: some two million invoices.)
 pub async fn list(
     pool: &AnyPool,
     tenant_id: &str,
     backend: crate::Backend,
-) -> Result<(Vec<InvoiceRow>, Vec<LineRow>), StoreError> {
+) -> Result<ListText, StoreError> {
     let (aggregate, as_text) = match backend {
         crate::Backend::Sqlite => ("json_group_array(json_array(", ")), '[]')"),
         crate::Backend::Postgres => ("json_agg(json_build_array(", "))::text, '[]')"),
@@ -248,11 +262,17 @@ pub async fn list(
         .bind(tenant_id)
         .fetch_one(pool)
         .await?;
-    // Decoding a big shop's list takes a second of CPU: off the async workers, which serve
-    // everybody else's requests meanwhile.
-    tokio::task::spawn_blocking(move || decode_list(&invoices, &lines))
-        .await
-        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?
+    Ok(ListText { invoices, lines })
+}
+
+/// How many invoices the shop has, voids included (an index count: how big its list will be).
+pub async fn count(pool: &AnyPool, tenant_id: &str) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("select count(*) from invoices where tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 fn decode_list(invoices: &str, lines: &str) -> Result<(Vec<InvoiceRow>, Vec<LineRow>), StoreError> {

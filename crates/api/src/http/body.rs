@@ -48,13 +48,24 @@ pub async fn read(req: Request) -> Result<Bytes, ApiError> {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // A client that asked `Expect: 100-continue` has sent nothing yet: reading the body would
+    // invite the upload that is refused anyway.
+    let waits_for_continue = req
+        .headers()
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let body = req.into_body();
-    if declared.is_some_and(|n| n > limit as u64) {
-        drain(body).await;
+    if let Some(n) = declared.filter(|n| *n > limit as u64) {
+        // Past the drain's own bound the connection is reset anyway: no point reading.
+        if !waits_for_continue && n <= DRAIN_BYTES as u64 {
+            drain(body).await;
+        }
         return Err(too_large());
     }
     let mut chunks = body.into_data_stream();
-    let mut collected = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    // What the client declares is reserved only up to a modest size: the bytes have to arrive.
+    let reserve = declared.unwrap_or(0).min(64 * 1024) as usize;
+    let mut collected = BytesMut::with_capacity(reserve);
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|_| ApiError::bad_request("Could not read the request body"))?;
         if collected.len() + chunk.len() > limit {

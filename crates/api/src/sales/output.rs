@@ -88,14 +88,17 @@ impl<'a> LineJson<'a> {
     }
 }
 
-/// A stored split part: `amount` in paise.
+/// A stored split part: `amount` in paise. Lenient like the reader it replaced: a missing key is
+/// `null`, an amount that is not an integer is 0.
 #[derive(Deserialize)]
 struct StoredPart {
-    #[serde(rename = "_id")]
+    #[serde(rename = "_id", default)]
     id: Value,
+    #[serde(default)]
     method: Value,
-    amount: i64,
-    #[serde(rename = "bankAccount")]
+    #[serde(default)]
+    amount: Value,
+    #[serde(rename = "bankAccount", default)]
     bank_account: Value,
 }
 
@@ -120,7 +123,7 @@ fn split_parts(stored: &str) -> Vec<PartJson> {
         .map(|p| PartJson {
             id: p.id,
             method: p.method,
-            amount: money(p.amount),
+            amount: money(p.amount.as_i64().unwrap_or(0)),
             bank_account: p.bank_account,
         })
         .collect()

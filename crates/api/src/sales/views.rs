@@ -15,25 +15,30 @@ use crate::error::ApiError;
 use crate::http::path::IdParam;
 use crate::state::AppState;
 
+/// Lists of more invoices than this wait for a turn in [`AppState::list_builds`]; smaller ones
+/// (a fraction of a second) never queue behind a big shop's.
+const BIG_LIST: i64 = 5_000;
+
 /// P2 `GET /api/pos/invoices` and S2 `GET /api/sales-invoice/invoices`.
 pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
-    // Closed only if the state is dropped, which never happens while serving.
-    let turn = state
-        .list_builds
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    let (invoices, lines) =
-        store::invoices::list(state.db.reader(), auth.tenant(), state.db.backend()).await?;
-    // Seconds of CPU for a big shop: off the async workers (see store::invoices::list).
-    // The turn ends with the build, even if the client has gone meanwhile.
+    let (reader, tenant) = (state.db.reader(), auth.tenant());
+    let turn = if store::invoices::count(reader, tenant).await? > BIG_LIST {
+        // Closed only if the state is dropped, which never happens while serving.
+        let turn = state.list_builds.clone().acquire_owned().await;
+        Some(turn.map_err(ApiError::internal)?)
+    } else {
+        None
+    };
+    let text = store::invoices::list(reader, tenant, state.db.backend()).await?;
+    // Seconds of CPU for a big shop: off the async workers. The turn ends with the build, even
+    // if the client has gone meanwhile.
     let body = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        list_bytes(&invoices, &lines)
+        let (invoices, lines) = text.decode()?;
+        Ok::<_, store::StoreError>(list_bytes(&invoices, &lines))
     })
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)??;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
