@@ -17,7 +17,7 @@ async fn run(db: &store::Db, shop: &str) -> anyhow::Result<()> {
         match store::users::find_by_email_key(db.reader(), &domain::text::email_key(shop)).await? {
             Some(u) => u,
             None => {
-                let mut conn = db.reader().acquire().await?;
+                let mut conn = db.read_conn().await?;
                 store::users::find_live(&mut conn, shop)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no shop with the id or e-mail {shop}"))?

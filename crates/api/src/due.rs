@@ -180,12 +180,7 @@ pub async fn of_customer(
         .map_err(|_| ApiError::bad_request("Invalid customer ID format"))?
         .to_hex();
     let customer = {
-        let mut conn = state
-            .db
-            .reader()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = state.db.read_conn().await?;
         store::customers::get(&mut conn, auth.tenant(), &id)
             .await?
             .ok_or_else(|| ApiError::not_found("Customer not found or unauthorized"))?

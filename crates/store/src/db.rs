@@ -140,6 +140,12 @@ impl Db {
         &self.read
     }
 
+    /// One connection of the read pool, for reads that belong together (an invoice, its lines
+    /// and its customer); a pool that cannot give one in time is [`StoreError::Unavailable`].
+    pub async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.read.acquire().await?)
+    }
+
     /// The pool writes go through (the same as the reader on PostgreSQL).
     pub fn writer(&self) -> &AnyPool {
         &self.write

@@ -125,12 +125,7 @@ pub async fn current_pdf(
     tenant: &str,
     invoice_id: &str,
 ) -> Result<Option<RenderedInvoice>, JobError> {
-    let mut conn = context
-        .db
-        .reader()
-        .acquire()
-        .await
-        .map_err(JobError::retry)?;
+    let mut conn = context.db.read_conn().await.map_err(JobError::retry)?;
     let Some(invoice) = store::invoices::get(&mut conn, tenant, invoice_id)
         .await
         .map_err(JobError::retry)?

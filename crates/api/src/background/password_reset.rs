@@ -25,12 +25,7 @@ async fn run(context: &WorkContext, job: JobContext) -> Result<serde_json::Value
         .ok_or_else(|| JobError::permanent("payload without userId"))?
         .to_owned();
     let user = {
-        let mut conn = context
-            .db
-            .reader()
-            .acquire()
-            .await
-            .map_err(JobError::retry)?;
+        let mut conn = context.db.read_conn().await.map_err(JobError::retry)?;
         store::users::find_live(&mut conn, &user_id)
             .await
             .map_err(JobError::retry)?

@@ -128,12 +128,7 @@ pub async fn scan(
 }
 
 async fn find(state: &AppState, tenant: &str, id: &str) -> Result<ItemRow, ApiError> {
-    let mut conn = state
-        .db
-        .reader()
-        .acquire()
-        .await
-        .map_err(StoreError::from)?;
+    let mut conn = state.db.read_conn().await?;
     store::items::get(&mut conn, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))

@@ -27,12 +27,7 @@ pub async fn pdf(
     let id = invoice_id(&raw)?;
     let tenant = auth.tenant();
     let (invoice, pdf) = {
-        let mut conn = state
-            .db
-            .reader()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = state.db.read_conn().await?;
         let invoice = store::invoices::get(&mut conn, tenant, &id)
             .await?
             .ok_or_else(not_found)?;

@@ -50,12 +50,7 @@ async fn detail(
 ) -> Result<Value, ApiError> {
     let id = invoice_id(raw)?;
     let tenant = auth.tenant();
-    let mut conn = state
-        .db
-        .reader()
-        .acquire()
-        .await
-        .map_err(store::StoreError::from)?;
+    let mut conn = state.db.read_conn().await?;
     let invoice = store::invoices::get(&mut conn, tenant, &id)
         .await?
         .ok_or_else(not_found)?;
